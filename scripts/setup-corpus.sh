@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the offline crate corpus (Debian's librust-*-dev packages) and writes a CARGO_HOME whose
+# config replaces crates-io with that directory source. Idempotent.
+# Usage: scripts/setup-corpus.sh [CARGO_HOME_DIR]   (default: build/cargo-home)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cargo_home=${1:-$root/build/cargo-home}
+registry=/usr/share/cargo/registry
+
+packages=(
+  librust-hyper-dev librust-tokio-dev librust-serde-dev librust-serde-derive-dev
+  librust-serde-json-dev librust-tracing-subscriber-dev librust-regex-dev librust-clap-dev
+  librust-rand-dev librust-rayon-dev librust-image-dev librust-reqwest-dev librust-anyhow-dev
+  librust-cc-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup-corpus: installing ${#missing[@]} crate packages" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+mkdir -p "$cargo_home"
+cat > "$cargo_home/config.toml" <<CFG
+[source.crates-io]
+replace-with = "debian"
+
+[source.debian]
+directory = "$registry"
+
+[net]
+offline = true
+CFG
+echo "$cargo_home"

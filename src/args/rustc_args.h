@@ -1,0 +1,60 @@
+#pragma once
+// The model of one rustc command line, as Cargo writes it. Parsing never throws: what the cache
+// cannot reason about is reported as a reason not to cache, and rustc then runs unchanged.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cratecache {
+
+// One option in canonical form: "-C opt-level=3", "-Copt-level=3" and "--codegen=opt-level=3"
+// all become {"-C", "opt-level=3"}, so equivalent command lines share a key.
+struct RustcOption {
+  std::string flag;
+  std::string value;  // empty for flags without a value (-g, -O, --test)
+  bool has_value = false;
+};
+
+struct Extern {
+  std::string name;  // may carry modifiers ("priv:foo"), kept verbatim for the key
+  std::string path;  // empty for `--extern proc_macro`
+};
+
+struct LibPath {
+  std::string kind;  // "dependency", "native", "crate", "framework", "all"
+  std::string path;
+};
+
+enum class UnitKind { Lib, ProcMacro, BuildScript, Bin, Other };
+const char* unit_kind_name(UnitKind kind);
+
+struct RustcArgs {
+  std::vector<RustcOption> options;  // every option, in order, canonical form
+  std::string input;                 // the crate root source file
+  std::string crate_name;
+  std::vector<std::string> crate_types;
+  std::vector<std::string> emit;
+  std::string out_dir;
+  std::string extra_filename;
+  std::vector<Extern> externs;
+  std::vector<LibPath> lib_paths;
+  std::vector<std::string> native_libs;  // -l values
+  std::string linker;                    // -C linker=..., empty for the default `cc`
+  bool cap_lints_allow = false;          // Cargo's mark of a non-local (registry, git) package
+
+  UnitKind unit_kind() const;
+  // Does rustc run a linker for this unit (so the linker and native libs are inputs)?
+  bool links() const;
+  // File names (in out_dir) this invocation writes.
+  std::vector<std::string> expected_outputs() const;
+  std::optional<std::string> codegen(const std::string& name) const;
+};
+
+struct ParseResult {
+  RustcArgs args;
+  std::optional<std::string> not_cacheable;  // reason, e.g. "print", "incremental", "unknown_flag"
+};
+
+ParseResult parse_rustc_args(const std::vector<std::string>& argv);
+
+}  // namespace cratecache

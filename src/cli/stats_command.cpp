@@ -1,0 +1,82 @@
+#include "cli/stats_command.h"
+
+#include <fmt/core.h>
+
+#include <nlohmann/json.hpp>
+
+#include "store/local_store.h"
+#include "store/stats.h"
+
+namespace cratecache {
+namespace {
+
+using nlohmann::json;
+
+json stats_document(const Config& config) {
+  auto totals = Stats(config.dir).totals();
+  StoreUsage usage = LocalStore(config.dir, config.max_size).usage();
+  json doc = {{"hits", 0},        {"misses", 0},          {"not_cached", json::object()},
+              {"errors", json::object()}, {"hits_by_kind", json::object()},
+              {"entries", usage.entries}, {"bytes", usage.bytes}, {"max_size", config.max_size},
+              {"evicted", 0},     {"time_saved_s", 0.0},  {"cache_dir", config.dir}};
+  for (const auto& [name, value] : totals) {
+    auto dot = name.find('.');
+    std::string group = name.substr(0, dot);
+    if (name == "time_saved_ms") {
+      doc["time_saved_s"] = static_cast<double>(value) / 1000.0;
+    } else if (dot != std::string::npos && (group == "not_cached" || group == "errors")) {
+      doc[group][name.substr(dot + 1)] = value;
+    } else if (dot != std::string::npos && group == "hits") {
+      doc["hits_by_kind"][name.substr(dot + 1)] = value;
+    } else if (name == "hits" || name == "misses" || name == "evicted") {
+      doc[name] = value;
+    }
+  }
+  return doc;
+}
+
+std::string human_bytes(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+}  // namespace
+
+int print_stats(const Config& config, bool as_json) {
+  json doc = stats_document(config);
+  if (as_json) {
+    fmt::print("{}\n", doc.dump(2));
+    return 0;
+  }
+  int64_t hits = doc["hits"], misses = doc["misses"];
+  int64_t lookups = hits + misses;
+  fmt::print("Cache directory        {}\n", config.dir);
+  fmt::print("Hits                   {}\n", hits);
+  for (auto& [kind, n] : doc["hits_by_kind"].items()) fmt::print("  {:<20} {}\n", kind, n.get<int64_t>());
+  fmt::print("Misses                 {}\n", misses);
+  fmt::print("Hit rate               {:.1f} %\n", lookups ? 100.0 * static_cast<double>(hits) / static_cast<double>(lookups) : 0.0);
+  fmt::print("Not cached\n");
+  for (auto& [reason, n] : doc["not_cached"].items()) fmt::print("  {:<20} {}\n", reason, n.get<int64_t>());
+  if (!doc["errors"].empty()) {
+    fmt::print("Errors\n");
+    for (auto& [kind, n] : doc["errors"].items()) fmt::print("  {:<20} {}\n", kind, n.get<int64_t>());
+  }
+  fmt::print("Entries                {}\n", doc["entries"].get<uint64_t>());
+  fmt::print("Size                   {} of {}\n", human_bytes(doc["bytes"]), human_bytes(config.max_size));
+  fmt::print("Time saved             {:.1f} s\n", doc["time_saved_s"].get<double>());
+  return 0;
+}
+
+int zero_stats(const Config& config) {
+  Stats(config.dir).zero();
+  fmt::print("Statistics zeroed.\n");
+  return 0;
+}
+
+}  // namespace cratecache

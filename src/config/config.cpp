@@ -1,0 +1,118 @@
+#include "config/config.h"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "util/fs.h"
+
+namespace cratecache {
+namespace {
+
+std::string default_dir(const Config::EnvLookup& env) {
+  if (const char* xdg = env("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/cratecache";
+  const char* home = env("HOME");
+  return (home && *home ? std::string(home) : home_dir()) + "/.cache/cratecache";
+}
+
+void apply(Config& config, const std::string& name, const std::string& value, const std::string& source) {
+  try {
+    if (name == "max_size") {
+      config.max_size = parse_size(value);
+    } else if (name == "disable") {
+      config.disable = parse_bool(value);
+    } else if (name == "cache_path_packages") {
+      config.cache_path_packages = parse_bool(value);
+    } else if (name == "compression_level") {
+      int level = std::stoi(value);
+      if (level < 1 || level > 19) throw std::invalid_argument("must be 1..19");
+      config.compression_level = level;
+    } else if (name == "log_file") {
+      config.log_file = value;
+    } else {
+      throw std::invalid_argument("unknown setting");
+    }
+  } catch (const std::exception& e) {
+    throw std::runtime_error(source + ": bad value '" + value + "' for " + name + " (" + e.what() + ")");
+  }
+}
+
+void apply_file(Config& config, const std::string& path) {
+  if (!stat_file(path)) return;
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw std::runtime_error(path + ": " + std::string(e.description()));
+  }
+  for (const auto& [key, node] : table) {
+    std::string value;
+    if (auto s = node.value<std::string>()) {
+      value = *s;
+    } else if (auto i = node.value<int64_t>()) {
+      value = std::to_string(*i);
+    } else if (auto b = node.value<bool>()) {
+      value = *b ? "true" : "false";
+    } else {
+      throw std::runtime_error(path + ": unsupported value for " + std::string(key.str()));
+    }
+    apply(config, std::string(key.str()), value, path);
+  }
+}
+
+}  // namespace
+
+uint64_t parse_size(const std::string& text) {
+  size_t used = 0;
+  double number = std::stod(text, &used);
+  std::string unit = text.substr(used);
+  if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
+  if (unit.size() == 2 && unit[1] == 'i') unit.pop_back();
+  double scale = 1;
+  if (unit.empty()) {
+    scale = 1;
+  } else if (unit == "K" || unit == "k") {
+    scale = 1ULL << 10;
+  } else if (unit == "M" || unit == "m") {
+    scale = 1ULL << 20;
+  } else if (unit == "G" || unit == "g") {
+    scale = 1ULL << 30;
+  } else if (unit == "T" || unit == "t") {
+    scale = static_cast<double>(1ULL << 40);
+  } else {
+    throw std::invalid_argument("unknown size unit '" + unit + "'");
+  }
+  if (number < 0) throw std::invalid_argument("negative size");
+  return static_cast<uint64_t>(number * scale);
+}
+
+bool parse_bool(const std::string& text) {
+  if (text == "1" || text == "true" || text == "yes" || text == "on") return true;
+  if (text.empty() || text == "0" || text == "false" || text == "no" || text == "off") return false;
+  throw std::invalid_argument("expected true/false");
+}
+
+Config Config::load(const EnvLookup& env) {
+  Config config;
+  const char* dir = env("CRATECACHE_DIR");
+  config.dir = dir && *dir ? absolute_path(dir) : default_dir(env);
+  apply_file(config, config.dir + "/config.toml");
+  static const std::pair<const char*, const char*> kEnv[] = {
+      {"CRATECACHE_MAX_SIZE", "max_size"},
+      {"CRATECACHE_DISABLE", "disable"},
+      {"CRATECACHE_CACHE_PATH_PACKAGES", "cache_path_packages"},
+      {"CRATECACHE_COMPRESSION_LEVEL", "compression_level"},
+      {"CRATECACHE_LOG", "log_file"},
+  };
+  for (const auto& [var, name] : kEnv) {
+    if (const char* value = env(var)) apply(config, name, value, var);
+  }
+  return config;
+}
+
+Config Config::load_from_environment() {
+  return load([](const char* name) { return std::getenv(name); });
+}
+
+}  // namespace cratecache

@@ -1,0 +1,28 @@
+#pragma once
+// Settings come from $CRATECACHE_DIR/config.toml, then environment variables (which win).
+// The full list, with defaults, is in docs/config.md.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace cratecache {
+
+struct Config {
+  std::string dir;                      // CRATECACHE_DIR
+  uint64_t max_size = 10ULL << 30;      // CRATECACHE_MAX_SIZE / max_size
+  bool disable = false;                 // CRATECACHE_DISABLE / disable
+  bool cache_path_packages = false;     // CRATECACHE_CACHE_PATH_PACKAGES / cache_path_packages
+  int compression_level = 3;            // CRATECACHE_COMPRESSION_LEVEL / compression_level
+  std::string log_file;                 // CRATECACHE_LOG / log_file
+
+  using EnvLookup = std::function<const char*(const char*)>;
+  // Throws std::runtime_error naming the bad setting and its source.
+  static Config load(const EnvLookup& getenv_fn);
+  static Config load_from_environment();
+};
+
+// "10G", "512M", "1.5GiB", "4096" -> bytes. Throws std::invalid_argument.
+uint64_t parse_size(const std::string& text);
+bool parse_bool(const std::string& text);
+
+}  // namespace cratecache

@@ -1,0 +1,101 @@
+#include "key/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/digest.h"
+
+namespace cratecache {
+namespace {
+
+using nlohmann::json;
+
+bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser) {
+  std::string path = normaliser.restore(f.path);
+  auto st = stat_file(path);
+  if (!st) return false;
+  if (st->size != f.stat.size) return false;
+  if (st->mtime_ns == f.stat.mtime_ns && st->ctime_ns == f.stat.ctime_ns && st->inode == f.stat.inode) return true;
+  // Same content at another path or after a touch (a fresh project's OUT_DIR) still matches.
+  try {
+    return sha256_file(path) == f.digest;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool env_matches(const EnvDep& e, const Config::EnvLookup& env) {
+  const char* value = env(e.name.c_str());
+  if (!e.value) return value == nullptr;
+  return value && *e.value == value;
+}
+
+}  // namespace
+
+Manifest Manifest::load(const std::string& path) {
+  Manifest m;
+  auto text = try_read_file(path);
+  if (!text) return m;
+  try {
+    json doc = json::parse(*text);
+    for (const auto& c : doc.at("candidates")) {
+      ManifestCandidate cand;
+      cand.result_key = c.at("key");
+      for (const auto& f : c.at("files")) {
+        ManifestFile mf;
+        mf.path = f.at(0);
+        mf.stat.size = f.at(1);
+        mf.stat.mtime_ns = f.at(2);
+        mf.stat.ctime_ns = f.at(3);
+        mf.stat.inode = f.at(4);
+        mf.digest = f.at(5);
+        cand.files.push_back(std::move(mf));
+      }
+      for (const auto& e : c.at("env")) {
+        EnvDep dep{e.at(0), std::nullopt};
+        if (!e.at(1).is_null()) dep.value = e.at(1).get<std::string>();
+        cand.env.push_back(std::move(dep));
+      }
+      m.candidates_.push_back(std::move(cand));
+    }
+  } catch (const std::exception&) {
+    m.candidates_.clear();
+  }
+  return m;
+}
+
+void Manifest::save(const std::string& path) const {
+  json cands = json::array();
+  for (const auto& c : candidates_) {
+    json files = json::array();
+    for (const auto& f : c.files) {
+      files.push_back(json::array({f.path, f.stat.size, f.stat.mtime_ns, f.stat.ctime_ns, f.stat.inode, f.digest}));
+    }
+    json env = json::array();
+    for (const auto& e : c.env) env.push_back(json::array({e.name, e.value ? json(*e.value) : json(nullptr)}));
+    cands.push_back({{"key", c.result_key}, {"files", files}, {"env", env}});
+  }
+  write_file_atomic(path, json{{"candidates", cands}}.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, const Config::EnvLookup& env) const {
+  for (const auto& c : candidates_) {
+    bool ok = true;
+    for (const auto& e : c.env) {
+      if (!env_matches(e, env)) {
+        ok = false;
+        break;
+      }
+    }
+    for (size_t i = 0; ok && i < c.files.size(); ++i) ok = file_matches(c.files[i], normaliser);
+    if (ok) return c.result_key;
+  }
+  return std::nullopt;
+}
+
+void Manifest::add(ManifestCandidate candidate) {
+  std::erase_if(candidates_, [&](const ManifestCandidate& c) { return c.result_key == candidate.result_key; });
+  candidates_.insert(candidates_.begin(), std::move(candidate));
+  if (candidates_.size() > kMaxCandidates) candidates_.resize(kMaxCandidates);
+}
+
+}  // namespace cratecache

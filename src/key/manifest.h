@@ -1,0 +1,48 @@
+#pragma once
+// Direct mode, as in ccache: for one input key, the source files (with stat snapshots and
+// digests) and env-deps seen by earlier compiles, each set leading to a result key. A hit is
+// then a few stat calls, without running rustc to learn what the crate reads.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "key/dep_info.h"
+#include "config/config.h"
+#include "key/path_normaliser.h"
+#include "util/fs.h"
+
+namespace cratecache {
+
+struct ManifestFile {
+  std::string path;  // normalised
+  FileStat stat;     // as last seen (size, mtime, ctime, inode)
+  std::string digest;
+};
+
+struct ManifestCandidate {
+  std::vector<ManifestFile> files;
+  std::vector<EnvDep> env;
+  std::string result_key;
+};
+
+class Manifest {
+ public:
+  static constexpr size_t kMaxCandidates = 8;
+
+  // An unreadable or damaged manifest is an empty one.
+  static Manifest load(const std::string& path);
+  void save(const std::string& path) const;
+
+  // The result key of the first candidate whose files and env-deps all match what is on disk and
+  // in the environment now. Files whose stat changed are re-hashed; a file that is gone is a mismatch.
+  std::optional<std::string> match(const PathNormaliser& normaliser, const Config::EnvLookup& env) const;
+  // Newest first; an older candidate with the same result key is dropped.
+  void add(ManifestCandidate candidate);
+
+  const std::vector<ManifestCandidate>& candidates() const { return candidates_; }
+
+ private:
+  std::vector<ManifestCandidate> candidates_;
+};
+
+}  // namespace cratecache

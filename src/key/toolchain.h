@@ -1,0 +1,18 @@
+#pragma once
+// The identity of a rustc: `rustc -vV` plus the digests of the compiler driver and the standard
+// libraries of its sysroot, computed once per toolchain and remembered by stat snapshot.
+#include <string>
+
+namespace cratecache {
+
+struct Toolchain {
+  std::string identity;  // hex digest; part of every key
+  std::string release;   // e.g. "1.95.0", for stats and listings
+  std::string host;
+  std::string sysroot;
+};
+
+// Throws std::runtime_error when rustc cannot be probed.
+Toolchain identify_toolchain(const std::string& rustc, const std::string& cache_dir);
+
+}  // namespace cratecache

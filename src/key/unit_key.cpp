@@ -1,0 +1,132 @@
+#include "key/unit_key.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "util/digest.h"
+#include "util/fs.h"
+#include "util/process.h"
+
+namespace cratecache {
+namespace {
+
+constexpr const char* kKeyVersion = "cratecache-key-v1";
+
+// Options that only change how diagnostics are drawn, never an artifact.
+bool is_presentation_only(const RustcOption& o) { return o.flag == "--diagnostic-width" || o.flag == "--color"; }
+
+// "static:+whole-archive=foo:bar" -> "foo"
+std::string native_lib_name(const std::string& spec) {
+  std::string name = spec.substr(spec.find('=') == std::string::npos ? 0 : spec.find('=') + 1);
+  return name.substr(0, name.find(':'));
+}
+
+void hash_native_libs(const KeyContext& ctx, Sha256& h) {
+  for (const auto& spec : ctx.args.native_libs) {
+    std::string name = native_lib_name(spec);
+    std::string found;
+    for (const auto& lp : ctx.args.lib_paths) {
+      if (lp.kind != "native" && lp.kind != "all") continue;
+      std::string dir = lp.path[0] == '/' ? lp.path : ctx.cwd + "/" + lp.path;
+      for (const char* ext : {".a", ".so"}) {
+        std::string candidate = dir + "/lib" + name + ext;
+        if (stat_file(candidate)) {
+          found = candidate;
+          break;
+        }
+      }
+      if (!found.empty()) break;
+    }
+    h.field("native-lib");
+    h.field(spec);
+    // A system library (not in any -L dir) is resolved by the linker; its name is the input.
+    h.field(found.empty() ? "system" : ctx.digests.digest(found));
+  }
+}
+
+void hash_linker(const KeyContext& ctx, Sha256& h) {
+  std::string linker = ctx.args.linker.empty() ? "cc" : ctx.args.linker;
+  auto path = find_in_path(linker[0] == '/' || linker.find('/') == std::string::npos ? linker
+                                                                                     : ctx.cwd + "/" + linker);
+  h.field("linker");
+  h.field(linker);
+  if (!path) {
+    h.field("missing");
+    return;
+  }
+  char resolved[4096];
+  h.field(ctx.digests.digest(::realpath(path->c_str(), resolved) ? resolved : *path));
+}
+
+}  // namespace
+
+bool is_keyed_env_var(const std::string& name, bool links) {
+  static const char* const kExact[] = {
+      "CARGO_MANIFEST_DIR",      "CARGO_MANIFEST_PATH", "CARGO_MANIFEST_LINKS", "CARGO_CRATE_NAME",
+      "CARGO_BIN_NAME",          "CARGO_PRIMARY_PACKAGE", "CARGO_RUSTC_CURRENT_DIR", "CARGO_TARGET_TMPDIR",
+      "OUT_DIR",                 "RUSTC_BOOTSTRAP",     "SOURCE_DATE_EPOCH",    "RUSTC_FORCE_RUSTC_VERSION",
+  };
+  if (name.rfind("CARGO_PKG_", 0) == 0) return true;
+  for (const char* e : kExact) {
+    if (name == e) return true;
+  }
+  return links && name == "LIBRARY_PATH";
+}
+
+std::string compute_input_key(const KeyContext& ctx) {
+  const RustcArgs& args = ctx.args;
+  Sha256 h;
+  h.field(kKeyVersion);
+  h.field(ctx.toolchain.identity);
+  h.field(ctx.normaliser.normalise(ctx.cwd));
+  h.field(ctx.normaliser.normalise(args.input));
+
+  for (const auto& o : args.options) {
+    if (is_presentation_only(o)) continue;
+    h.field(o.flag);
+    if (o.flag == "--extern") {
+      // The crate it names is an input by content; where it lies is not.
+      auto eq = o.value.find('=');
+      h.field(o.value.substr(0, eq));
+      if (eq != std::string::npos) {
+        std::string path = o.value.substr(eq + 1);
+        h.field(ctx.digests.digest(path[0] == '/' ? path : ctx.cwd + "/" + path));
+      }
+    } else {
+      h.field(ctx.normaliser.normalise(o.value));
+    }
+  }
+
+  std::vector<std::string> names;
+  for (const auto& name : ctx.env_names) {
+    if (is_keyed_env_var(name, args.links())) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    const char* value = ctx.env(name.c_str());
+    h.field("env");
+    h.field(name);
+    h.field(ctx.normaliser.normalise(value ? value : ""));
+  }
+
+  hash_native_libs(ctx, h);
+  if (args.links()) hash_linker(ctx, h);
+  return h.hex_final();
+}
+
+std::string compute_result_key(const std::string& input_key, const std::vector<SourceDigest>& sources,
+                               const std::vector<EnvDep>& env) {
+  Sha256 h;
+  h.field(input_key);
+  for (const auto& s : sources) {
+    h.field(s.path);
+    h.field(s.digest);
+  }
+  for (const auto& e : env) {
+    h.field(e.name);
+    h.field(e.value ? "set:" + *e.value : "unset");
+  }
+  return h.hex_final();
+}
+
+}  // namespace cratecache

@@ -1,0 +1,94 @@
+#include "store/local_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+#include "store/stats.h"
+#include "util/fs.h"
+
+namespace cratecache {
+namespace fs = std::filesystem;
+
+std::string LocalStore::entry_path(const std::string& key) const {
+  return dir_ + "/entries/" + key.substr(0, 2) + "/" + key + ".entry";
+}
+
+std::optional<std::string> LocalStore::get(const std::string& key) {
+  std::string path = entry_path(key);
+  auto bytes = try_read_file(path);
+  if (!bytes) return std::nullopt;
+  // Mark as recently used; failure only weakens LRU ordering.
+  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+  return bytes;
+}
+
+void LocalStore::put(const std::string& key, const std::string& bytes) {
+  write_file_atomic(entry_path(key), bytes);
+  maybe_evict(bytes.size());
+}
+
+void LocalStore::remove(const std::string& key) { ::unlink(entry_path(key).c_str()); }
+
+StoreUsage LocalStore::usage() const {
+  StoreUsage u;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir_ + "/entries", ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec) && it->path().extension() == ".entry") {
+      ++u.entries;
+      u.bytes += it->file_size(ec);
+    }
+  }
+  return u;
+}
+
+uint64_t LocalStore::evict_to(uint64_t target) {
+  struct Item {
+    fs::path path;
+    fs::file_time_type used;
+    uint64_t size;
+  };
+  std::vector<Item> items;
+  uint64_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir_ + "/entries", ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec) || it->path().extension() != ".entry") continue;
+    Item item{it->path(), it->last_write_time(ec), it->file_size(ec)};
+    total += item.size;
+    items.push_back(std::move(item));
+  }
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.used < b.used; });
+  uint64_t removed = 0;
+  for (const auto& item : items) {
+    if (total <= target) break;
+    if (fs::remove(item.path, ec)) {
+      total -= item.size;
+      ++removed;
+    }
+  }
+  Stats(dir_).set_store_size(total);
+  return removed;
+}
+
+// The running size estimate lives in the stats; only when it passes the limit does one process
+// (holding the cleanup lock) walk the store.
+void LocalStore::maybe_evict(uint64_t added) {
+  Stats stats(dir_);
+  uint64_t estimate = stats.add_store_size(added);
+  if (estimate <= max_size_) return;
+  std::string lock_path = dir_ + "/cleanup.lock";
+  int fd = ::open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    uint64_t removed = evict_to(max_size_ / 10 * 9);
+    stats.add("evicted", removed);
+  }
+  ::close(fd);
+}
+
+}  // namespace cratecache

@@ -1,0 +1,38 @@
+#pragma once
+// The local tier: one file per entry under <dir>/entries/<2 hex>/<key>.entry, written to a temp
+// file and renamed. An entry's mtime is its last use, for LRU eviction.
+#include <cstdint>
+#include <string>
+
+#include "store/storage.h"
+
+namespace cratecache {
+
+struct StoreUsage {
+  uint64_t entries = 0;
+  uint64_t bytes = 0;
+};
+
+class LocalStore : public Storage {
+ public:
+  LocalStore(std::string dir, uint64_t max_size) : dir_(std::move(dir)), max_size_(max_size) {}
+
+  std::optional<std::string> get(const std::string& key) override;
+  void put(const std::string& key, const std::string& bytes) override;
+  void remove(const std::string& key) override;
+
+  StoreUsage usage() const;
+  // Deletes least recently used entries until the store holds at most `target` bytes.
+  // Returns the number of entries removed.
+  uint64_t evict_to(uint64_t target);
+
+  std::string entry_path(const std::string& key) const;
+
+ private:
+  void maybe_evict(uint64_t added);
+
+  std::string dir_;
+  uint64_t max_size_;
+};
+
+}  // namespace cratecache

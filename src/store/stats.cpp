@@ -1,0 +1,92 @@
+#include "store/stats.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "util/fs.h"
+
+namespace cratecache {
+namespace {
+
+using nlohmann::json;
+using Counters = std::map<std::string, int64_t>;
+
+constexpr int kShards = 16;
+constexpr const char* kStoreSize = "store_size_estimate";
+
+std::string shard_path(const std::string& dir, int shard) {
+  return dir + "/stats/" + std::to_string(shard) + ".json";
+}
+
+Counters parse(const std::string& text) {
+  Counters c;
+  try {
+    json doc = json::parse(text);
+    for (auto& [k, v] : doc.items()) c[k] = v.get<int64_t>();
+  } catch (const std::exception&) {
+    // A damaged shard restarts from zero rather than failing builds.
+  }
+  return c;
+}
+
+// Reads, changes and rewrites one shard while holding its lock.
+void update_shard(const std::string& dir, int shard, const std::function<void(Counters&)>& change) {
+  std::string path = shard_path(dir, shard);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    make_dirs(dir + "/stats");
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  }
+  if (fd < 0) throw std::runtime_error("cannot open " + path);
+  ::flock(fd, LOCK_EX);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  Counters c = parse(text);
+  change(c);
+  std::string out = json(c).dump();
+  bool ok = ::ftruncate(fd, 0) == 0 && ::pwrite(fd, out.data(), out.size(), 0) == static_cast<ssize_t>(out.size());
+  ::close(fd);  // releases the lock
+  if (!ok) throw std::runtime_error("cannot write " + path);
+}
+
+}  // namespace
+
+void Stats::add(const std::string& counter, int64_t delta) { add_many({{counter, delta}}); }
+
+void Stats::add_many(const Counters& deltas) {
+  update_shard(dir_, 1 + static_cast<int>(::getpid() % (kShards - 1)), [&](Counters& c) {
+    for (const auto& [k, v] : deltas) c[k] += v;
+  });
+}
+
+Counters Stats::totals() const {
+  Counters sum;
+  for (int s = 0; s < kShards; ++s) {
+    auto text = try_read_file(shard_path(dir_, s));
+    if (!text) continue;
+    for (const auto& [k, v] : parse(*text)) sum[k] += v;
+  }
+  return sum;
+}
+
+void Stats::zero() {
+  for (int s = 1; s < kShards; ++s) ::unlink(shard_path(dir_, s).c_str());
+}
+
+uint64_t Stats::add_store_size(uint64_t delta) {
+  int64_t result = 0;
+  update_shard(dir_, 0, [&](Counters& c) { result = c[kStoreSize] += static_cast<int64_t>(delta); });
+  return static_cast<uint64_t>(result);
+}
+
+void Stats::set_store_size(uint64_t bytes) {
+  update_shard(dir_, 0, [&](Counters& c) { c[kStoreSize] = static_cast<int64_t>(bytes); });
+}
+
+}  // namespace cratecache

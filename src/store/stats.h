@@ -1,0 +1,28 @@
+#pragma once
+// Counters shared by every cratecache process on the machine: 16 small JSON files under
+// <dir>/stats/, each updated under flock, so concurrent builds rarely contend on one lock.
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace cratecache {
+
+class Stats {
+ public:
+  explicit Stats(std::string dir) : dir_(std::move(dir)) {}
+
+  // Counter names: "hits", "misses", "not_cached.<reason>", "errors.<kind>", "time_saved_ms", ...
+  void add(const std::string& counter, int64_t delta = 1);
+  void add_many(const std::map<std::string, int64_t>& deltas);
+  std::map<std::string, int64_t> totals() const;
+  void zero();
+
+  // The store size estimate that drives eviction (kept in shard 0).
+  uint64_t add_store_size(uint64_t delta);
+  void set_store_size(uint64_t bytes);
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace cratecache

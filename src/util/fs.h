@@ -1,0 +1,35 @@
+#pragma once
+// Small POSIX file helpers: whole-file reads, atomic writes, stat snapshots.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cratecache {
+
+// What the stat cache compares to decide a file is unchanged since it was hashed.
+struct FileStat {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;
+  uint64_t inode = 0;
+  uint64_t device = 0;
+  uint32_t mode = 0;
+  bool operator==(const FileStat&) const = default;
+};
+
+std::optional<FileStat> stat_file(const std::string& path);
+// Throws std::runtime_error with the path and errno text.
+std::string read_file(const std::string& path);
+std::optional<std::string> try_read_file(const std::string& path);
+void make_dirs(const std::string& path);
+// Writes to a unique temp file beside `path`, then renames: readers see all or nothing.
+void write_file_atomic(const std::string& path, std::string_view data, uint32_t mode = 0644);
+// Replaces `path` with `data` (unlinking first so a hard link elsewhere is never written through).
+void write_file_replacing(const std::string& path, std::string_view data, uint32_t mode);
+std::string dirname_of(std::string_view path);
+std::string basename_of(std::string_view path);
+std::string absolute_path(const std::string& path);
+std::string home_dir();
+
+}  // namespace cratecache

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# A second copy of a project in another directory (fresh target dir) compiles no dependency:
+# every dependency unit, proc-macros and build scripts included, is served from the cache, and the
+# served artifacts match an uncached build byte for byte (modulo the warm-up project's root path).
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+# warm and reference roots have equal length (compare_outputs rewrites one into the other); the
+# cached copy's root deliberately differs in length.
+warm=$WORK/warm/hello-hyper
+ref=$WORK/refr/hello-hyper
+fresh=$WORK/second-copy/hello-hyper
+for d in "$warm" "$ref" "$fresh"; do copy_project hello-hyper "$d"; done
+
+step "cold build in $warm"
+cached_build "$warm"
+cold_misses=$(count_log miss)
+assert_gt "$cold_misses" 50 "misses of the cold build"
+assert_eq 0 "$(count_log hit)" "hits of the cold build"
+
+step "build of a fresh copy in $fresh"
+cached_build "$fresh"
+assert_no_dep_compiles "fresh copy"
+hits=$(count_log hit)
+assert_eq "$cold_misses" "$hits" "hits of the fresh copy (= misses of the cold build)"
+assert_gt "$(log_count hit '*' proc-macro)" 0 "proc-macro hits"
+assert_gt "$(log_count hit '*' build-script)" 0 "build-script hits"
+assert_gt "$(stat hits)" 0 "stats hits"
+
+step "served binary answers a request"
+serve_check "$fresh/target/debug/hello-hyper"
+
+step "byte-compare with an uncached reference build in $ref"
+plain_cargo "$ref" build -q
+compare_outputs "$fresh" "$ref" "$warm" debug 100 hello-hyper
+
+echo "PASS $TEST_NAME: $hits hits, 0 misses in the fresh copy"

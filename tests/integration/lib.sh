@@ -1,0 +1,164 @@
+# shellcheck shell=bash
+# Shared helpers for the integration tests; each test script sources this file first.
+# Env: CRATECACHE_BIN (required), CRATECACHE_SOURCE_DIR (default: this repo), KEEP_WORK=1 keeps
+# the temp dir for debugging.
+set -euo pipefail
+
+: "${CRATECACHE_BIN:?set CRATECACHE_BIN to the cratecache binary}"
+SRC=${CRATECACHE_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TEST_NAME=$(basename "$0" .sh)
+HERE=$SRC/tests/integration
+
+# Ambient settings would change what cargo does; every test controls these itself.
+unset RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_TARGET_DIR \
+  CARGO_BUILD_TARGET_DIR CARGO_INCREMENTAL RUSTUP_TOOLCHAIN CRATECACHE_DIR CRATECACHE_LOG \
+  CRATECACHE_DISABLE CRATECACHE_CACHE_PATH_PACKAGES
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cratecache-$TEST_NAME.XXXXXX")
+STORE=$WORK/store          # default store for cached_build
+LAST_LOG=$WORK/last.log    # wrapper log of the most recent cached_build
+LAST_OUT=$WORK/last.stdout # cargo's stdout/stderr of the most recent cached_build
+LAST_ERR=$WORK/last.stderr
+BUILD_TIMEOUT=${BUILD_TIMEOUT:-600} # fail clearly before ctest's 1200 s kill
+
+_cleanup_cmds=()
+# Registers a command to run at exit (servers to kill, attributes to undo before rm -rf).
+at_exit() { _cleanup_cmds+=("$1"); }
+_cleanup() {
+  local rc=$? c
+  for c in "${_cleanup_cmds[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept work dir: $WORK" >&2; else rm -rf "$WORK"; fi
+  return "$rc"
+}
+trap _cleanup EXIT
+
+fail() {
+  echo "FAIL [$TEST_NAME]: $*" >&2
+  exit 1
+}
+
+# assert_eq EXPECTED ACTUAL WHAT
+assert_eq() {
+  [ "$1" = "$2" ] || fail "$3: expected '$1', got '$2'"
+}
+
+# assert_gt VALUE MIN WHAT
+assert_gt() {
+  [ "$1" -gt "$2" ] || fail "$3: expected > $2, got $1"
+}
+
+step() { echo "--- $*"; }
+
+# Prints the CARGO_HOME of the offline corpus; set up once per test (the file marks it done).
+corpus_home() {
+  local home=$WORK/cargo-home
+  [ -f "$home/config.toml" ] || "$SRC/scripts/setup-corpus.sh" "$home" >/dev/null
+  echo "$home"
+}
+
+# copy_project NAME DEST: copies tests/projects/NAME (without build products) to DEST.
+copy_project() {
+  [ ! -e "$2" ] || fail "copy_project: $2 already exists"
+  mkdir -p "$(dirname "$2")"
+  cp -r "$SRC/tests/projects/$1" "$2"
+  find "$2" -name target -type d -prune -exec rm -rf {} +
+  find "$2" -name Cargo.lock -type f -exec rm -f {} +
+}
+
+# plain_cargo DIR ARGS...: cargo without the wrapper (reference builds).
+plain_cargo() {
+  local dir=$1
+  shift
+  (cd "$dir" && CARGO_HOME=$(corpus_home) timeout "$BUILD_TIMEOUT" cargo "$@")
+}
+
+# cached_build DIR [CARGO BUILD ARGS...]: cargo build through the wrapper into $CRATECACHE_DIR
+# (default $STORE), with a fresh $LAST_LOG. Fails the test if the build fails.
+cached_build() {
+  local dir=$1 rc=0
+  shift
+  : >"$LAST_LOG"
+  (cd "$dir" && CARGO_HOME=$(corpus_home) RUSTC_WRAPPER=$CRATECACHE_BIN \
+    CRATECACHE_DIR=${CRATECACHE_DIR:-$STORE} CRATECACHE_LOG=$LAST_LOG \
+    timeout "$BUILD_TIMEOUT" cargo build "$@") >"$LAST_OUT" 2>"$LAST_ERR" || rc=$?
+  if [ "$rc" != 0 ]; then
+    tail -n 40 "$LAST_ERR" >&2
+    fail "cached build in $dir (cargo build $*) exited $rc"
+  fi
+}
+
+# log_count OUTCOME [CRATE] [KIND] [DETAIL]: lines of $LAST_LOG matching; '*' matches anything.
+log_count() {
+  awk -F'\t' -v o="$1" -v c="${2:-*}" -v k="${3:-*}" -v d="${4:-*}" '
+    $1 == o && (c == "*" || $2 == c) && (k == "*" || $3 == k) && (d == "*" || $4 == d) { n++ }
+    END { print n + 0 }' "$LAST_LOG"
+}
+
+# count_log OUTCOME [REASON]
+count_log() { log_count "$1" '*' '*' "${2:-*}"; }
+
+# Shows the log lines of one outcome (for failure messages).
+show_log() { awk -F'\t' -v o="$1" '$1 == o' "$LAST_LOG" | head -n 20; }
+
+# "0 dependency compiles": no miss, and nothing left uncached except workspace members and
+# cargo's --print probes.
+assert_no_dep_compiles() {
+  local misses others
+  [ -s "$LAST_LOG" ] || fail "wrapper log is empty: was the wrapper used at all?"
+  misses=$(count_log miss)
+  others=$(awk -F'\t' '$1 == "not_cached" && $4 != "workspace_member" && $4 != "print"' \
+    "$LAST_LOG" | wc -l)
+  [ "$misses" = 0 ] || { show_log miss >&2; fail "$1: expected 0 misses, got $misses"; }
+  [ "$others" = 0 ] || {
+    awk -F'\t' '$1 == "not_cached" && $4 != "workspace_member" && $4 != "print"' "$LAST_LOG" >&2
+    fail "$1: $others dependency compiles were not cached"
+  }
+}
+
+# stat KEY: a number from `stats --json` of $CRATECACHE_DIR (default $STORE). KEY may be nested
+# (errors.corrupt_entry); a missing kind inside an object counts as 0, a missing top key fails.
+stat() {
+  CRATECACHE_DIR=${CRATECACHE_DIR:-$STORE} "$CRATECACHE_BIN" stats --json | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+top, _, sub = sys.argv[1].partition(".")
+if top not in v:
+    sys.exit(f"stats --json has no key {top!r}")
+v = v[top]
+if sub:
+    v = v.get(sub, 0)
+print(v)' "$1"
+}
+
+# Number of entry files in $CRATECACHE_DIR (default $STORE).
+entry_count() {
+  find "${CRATECACHE_DIR:-$STORE}/entries" -name '*.entry' -type f 2>/dev/null | wc -l
+}
+
+# serve_check EXE: runs hello-hyper on an ephemeral loopback port (it prints the bound address,
+# so no port race) and checks one request's response.
+serve_check() {
+  local out=$WORK/serve.out addr="" body pid i
+  "$1" 127.0.0.1:0 >"$out" 2>&1 &
+  pid=$!
+  at_exit "kill $pid"
+  for i in $(seq 100); do
+    addr=$(sed -n 's/^listening on //p' "$out")
+    [ -n "$addr" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$addr" ] || { cat "$out" >&2; fail "server $1 did not start (tried $i times)"; }
+  body=$(curl -sS --max-time 10 "http://$addr/") || fail "request to $addr failed"
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  assert_eq "hello from cratecache" "$body" "response of $1"
+}
+
+# compare_outputs CACHED_ROOT REF_ROOT WARM_ROOT PROFILE MIN_FILES OWN_CRATE...
+# Byte-compares dependency artifacts of a cached build with an uncached reference build; see
+# compare_outputs.py.
+compare_outputs() {
+  python3 "$HERE/compare_outputs.py" --cached "$1" --reference "$2" --warm "$3" \
+    --profile "$4" --min-files "$5" --own "${@:6}" || fail "cached artifacts differ from reference"
+}

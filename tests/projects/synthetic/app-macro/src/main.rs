@@ -1,0 +1,5 @@
+mymacro::answer_fn!();
+
+fn main() {
+    println!("answer {}", answer());
+}

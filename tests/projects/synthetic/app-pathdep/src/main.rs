@@ -1,0 +1,3 @@
+fn main() {
+    println!("{} {} {}", util::greeting(), util::cfg_flag(), util::profile());
+}
