@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "buildscript/run.h"
 #include "cli/commands.h"
 #include "util/fs.h"
 #include "wrapper/compile.h"
@@ -11,6 +12,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (cratecache::basename_of(argv[0]) == "cargo-cratecache" && !args.empty() && args[0] == "cratecache") {
     args.erase(args.begin());
+  }
+  // Hidden: the launcher cratecache puts in place of a cached package's build-script binary.
+  if (args.size() >= 2 && args[0] == "build-script-run") {
+    return cratecache::run_build_script(args[1], std::vector<std::string>(args.begin() + 2, args.end()));
   }
   if (!args.empty() && !cratecache::is_subcommand(args[0])) {
     std::string rustc = args[0];

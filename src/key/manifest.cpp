@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "util/digest.h"
+#include <sys/stat.h>
+
+#include "key/content_digest.h"
 
 namespace cratecache {
 namespace {
@@ -12,12 +14,15 @@ using nlohmann::json;
 bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser) {
   std::string path = normaliser.restore(f.path);
   auto st = stat_file(path);
-  if (!st) return false;
-  if (st->size != f.stat.size) return false;
-  if (st->mtime_ns == f.stat.mtime_ns && st->ctime_ns == f.stat.ctime_ns && st->inode == f.stat.inode) return true;
+  if (!st) return f.digest == kAbsent;
+  bool is_file = S_ISREG(st->mode);
+  if (is_file && st->size != f.stat.size) return false;
+  if (is_file && st->mtime_ns == f.stat.mtime_ns && st->ctime_ns == f.stat.ctime_ns && st->inode == f.stat.inode) {
+    return true;
+  }
   // Same content at another path or after a touch (a fresh project's OUT_DIR) still matches.
   try {
-    return sha256_file(path) == f.digest;
+    return content_digest(path) == f.digest;
   } catch (const std::exception&) {
     return false;
   }
@@ -30,6 +35,15 @@ bool env_matches(const EnvDep& e, const Config::EnvLookup& env) {
 }
 
 }  // namespace
+
+ManifestFile describe_input(const std::string& path, std::string normalised_path) {
+  ManifestFile f;
+  f.path = std::move(normalised_path);
+  auto st = stat_file(path);
+  if (st) f.stat = *st;
+  f.digest = content_digest(path);
+  return f;
+}
 
 Manifest Manifest::load(const std::string& path) {
   Manifest m;

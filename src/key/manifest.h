@@ -19,6 +19,9 @@ struct ManifestFile {
   std::string digest;
 };
 
+// Snapshot of an input as it is now: stat and content digest (kAbsent when missing).
+ManifestFile describe_input(const std::string& path, std::string normalised_path);
+
 struct ManifestCandidate {
   std::vector<ManifestFile> files;
   std::vector<EnvDep> env;

@@ -8,7 +8,9 @@
 #include <optional>
 
 #include "args/rustc_args.h"
+#include "buildscript/launcher.h"
 #include "config/config.h"
+#include "key/content_digest.h"
 #include "key/dep_info.h"
 #include "key/manifest.h"
 #include "key/project_roots.h"
@@ -17,6 +19,7 @@
 #include "key/unit_key.h"
 #include "store/entry.h"
 #include "store/local_store.h"
+#include "store/materialise.h"
 #include "store/stats.h"
 #include "util/digest.h"
 #include "util/fs.h"
@@ -45,15 +48,6 @@ std::vector<std::string> environment_names() {
 }
 
 const char* getenv_fn(const char* name) { return std::getenv(name); }
-
-void write_out(int fd, const std::string& data) {
-  std::string_view rest(data);
-  while (!rest.empty()) {
-    ssize_t n = ::write(fd, rest.data(), rest.size());
-    if (n <= 0) return;
-    rest.remove_prefix(static_cast<size_t>(n));
-  }
-}
 
 // One cacheable rustc invocation, from key to hit or stored miss.
 class Unit {
@@ -95,7 +89,7 @@ class Unit {
       stats_.add("errors.corrupt_entry");
       return false;
     }
-    materialise(entry);
+    materialise_entry(entry);
     uint64_t spent = ms_since(start_);
     stats_.add_many({{"hits", 1},
                      {"hits." + std::string(unit_kind_name(args_.unit_kind())), 1},
@@ -144,26 +138,16 @@ class Unit {
     append_unit_log(config_.log_file, outcome, args_.crate_name, unit_kind_name(args_.unit_kind()), detail);
   }
 
-  void materialise(const Entry& entry) {
-    std::string out, err;
-    for (const auto& blob : entry.blobs) {
-      if (blob.name == ":stdout") {
-        out = normaliser_.restore(blob.data);
-      } else if (blob.name == ":stderr") {
-        err = normaliser_.restore(blob.data);
-      } else {
-        std::string path = out_dir_ + "/" + blob.name;
-        if (blob.has_paths) {
-          write_file_replacing(path, normaliser_.restore(blob.data), blob.mode);
-        } else {
-          write_file_replacing(path, blob.data, blob.mode);
-          digests_.record(path, blob.digest);
-        }
-      }
-    }
+  void materialise_entry(const Entry& entry) {
+    Replay replay = materialise(entry, out_dir_, normaliser_, digests_);
+    install_build_script_launcher();
     // Outputs first, then the messages: Cargo may act on an artifact notice at once.
-    write_out(STDOUT_FILENO, out);
-    write_out(STDERR_FILENO, err);
+    replay_output(replay);
+  }
+
+  void install_build_script_launcher() {
+    if (args_.unit_kind() != UnitKind::BuildScript || !args_.links()) return;
+    install_launcher(out_dir_ + "/" + args_.crate_name + args_.extra_filename, own_executable_path());
   }
 
   void store_result(const TeeResult& run, uint64_t compile_ms) {
@@ -173,10 +157,8 @@ class Unit {
     ManifestCandidate candidate;
     std::vector<SourceDigest> sources;
     for (const auto& file : deps.files) {
-      std::string path = file[0] == '/' ? file : cwd_ + "/" + file;
-      auto st = stat_file(path);
-      if (!st) throw std::runtime_error("source " + path + " vanished");
-      ManifestFile mf{normaliser_.normalise(file), *st, sha256_file(path)};
+      ManifestFile mf = describe_input(file[0] == '/' ? file : cwd_ + "/" + file, normaliser_.normalise(file));
+      if (mf.digest == kAbsent) throw std::runtime_error("source " + file + " vanished");
       sources.push_back({mf.path, mf.digest});
       candidate.files.push_back(std::move(mf));
     }
@@ -207,6 +189,7 @@ class Unit {
     Manifest manifest = Manifest::load(manifest_path_);
     manifest.add(std::move(candidate));
     manifest.save(manifest_path_);
+    install_build_script_launcher();
   }
 
   const Config& config_;

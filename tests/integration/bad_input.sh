@@ -9,7 +9,7 @@ skipped=()
 # synthetic_ok DIR: build the synthetic apps in DIR (caching path packages, so there is something
 # to store) and check what they print.
 synthetic_ok() {
-  local -x CRATECACHE_CACHE_PATH_PACKAGES=1
+  local -x CRATECACHE_CACHE_PATH_PACKAGES=1 CARGO_INCREMENTAL=0 # incremental is never cached
   cached_build "$1/app-pathdep"
   assert_eq "hello from util cfg-off debug" "$("$1/app-pathdep/target/debug/app-pathdep")" "app-pathdep"
   cached_build "$1/app-macro"
@@ -54,7 +54,7 @@ step "corrupt entries"
 copy_project hello-hyper "$WORK/hh-warm"
 cached_build "$WORK/hh-warm"
 entries=$(entry_count)
-assert_gt "$entries" 50 "entries after the warm-up build"
+assert_gt "$entries" 40 "entries after the warm-up build"
 # Flip one byte in the middle of every entry.
 find "$STORE/entries" -name '*.entry' -type f -print0 | xargs -0 python3 -c '
 import sys
@@ -76,12 +76,13 @@ serve_check "$WORK/hh-healed/target/debug/hello-hyper"
 
 step "store deleted repeatedly during the build"
 gone=$WORK/vanishing-store
-(while :; do rm -rf "$gone"; sleep 0.2; done) &
+# rm -rf itself can fail while the wrapper writes concurrently; keep deleting regardless.
+(while :; do rm -rf "$gone" 2>/dev/null || true; sleep 0.2; done) &
 deleter=$!
 at_exit "kill $deleter"
 copy_project hello-hyper "$WORK/hh-gone"
 CRATECACHE_DIR=$gone cached_build "$WORK/hh-gone"
-kill "$deleter"
+kill "$deleter" || fail "the deleting loop died before the build ended"
 serve_check "$WORK/hh-gone/target/debug/hello-hyper"
 
 step "rustc flags the wrapper has no special knowledge of"

@@ -4,6 +4,8 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
+# Incremental units are never cached; without this the wrapper would not even try to compile.
+export CARGO_INCREMENTAL=0
 copy_project synthetic "$WORK/p"
 dir=$WORK/p/broken # every run uses this same path: diagnostics and JSON contain it
 

@@ -15,7 +15,7 @@ for d in "$warm" "$ref" "$fresh"; do copy_project hello-hyper "$d"; done
 step "cold build in $warm"
 cached_build "$warm"
 cold_misses=$(count_log miss)
-assert_gt "$cold_misses" 50 "misses of the cold build"
+assert_gt "$cold_misses" 40 "misses of the cold build"
 assert_eq 0 "$(count_log hit)" "hits of the cold build"
 
 step "build of a fresh copy in $fresh"

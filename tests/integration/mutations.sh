@@ -5,6 +5,7 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 export CRATECACHE_CACHE_PATH_PACKAGES=1 # the synthetic packages are path packages
+export CARGO_INCREMENTAL=0 # incremental units are never cached
 export CRATECACHE_TEST_VAR=one
 
 n=0
@@ -29,7 +30,7 @@ expect hit util "unchanged copy"
 assert_eq "hello from util cfg-off debug" "$("$syn/app-pathdep/target/debug/app-pathdep")" "output"
 
 step "edit a path dependency's source (after a hit: Cargo must still notice)"
-sed -i 's/hello from util/edited util/' "$syn/util/src/lib.rs"
+sed -i 's/hello from util/edited util/' "$syn/app-pathdep/util/src/lib.rs"
 cached_build "$syn/app-pathdep"
 expect miss util "edited source"
 assert_eq "edited util cfg-off debug" "$("$syn/app-pathdep/target/debug/app-pathdep")" "output"
@@ -72,12 +73,12 @@ assert_eq three "$("$syn/app-env/target/debug/app-env")" "output"
 # Registry dependencies only from here on: the project's own crate goes back to not cached.
 unset CRATECACHE_CACHE_PATH_PACKAGES
 
-step "features: hello-hyper with an extra tokio feature"
+step "features: hello-hyper with an extra tokio feature (fs: hyper does not enable it)"
 copy_project hello-hyper "$WORK/hh-a"
 cached_build "$WORK/hh-a"
 copy_project hello-hyper "$WORK/hh-b"
-sed -i 's/"macros", "rt-multi-thread"/"macros", "rt-multi-thread", "time"/' "$WORK/hh-b/Cargo.toml"
-grep -q '"time"' "$WORK/hh-b/Cargo.toml" || fail "could not add the tokio feature"
+sed -i 's/"macros", "rt-multi-thread"/"macros", "rt-multi-thread", "fs"/' "$WORK/hh-b/Cargo.toml"
+grep -q '"fs"' "$WORK/hh-b/Cargo.toml" || fail "could not add the tokio feature"
 cached_build "$WORK/hh-b"
 expect miss tokio "extra feature"
 assert_gt "$(log_count hit bytes lib)" 0 "hits of bytes (features unchanged)"
@@ -87,7 +88,7 @@ step "CARGO_TARGET_DIR outside the project: path-normalised, so everything hits"
 copy_project hello-hyper "$WORK/hh-c"
 CARGO_TARGET_DIR=$WORK/elsewhere/tgt cached_build "$WORK/hh-c"
 assert_no_dep_compiles "other target dir"
-assert_gt "$(count_log hit)" 50 "hits with another target dir"
+assert_gt "$(count_log hit)" 40 "hits with another target dir"
 serve_check "$WORK/elsewhere/tgt/debug/hello-hyper"
 
 echo "PASS $TEST_NAME: source, RUSTFLAGS, profile, rustc, env!, features change the key; target dir does not"

@@ -20,7 +20,7 @@ assert_eq 0 "$(entry_count)" "store entries"
 assert_eq "hello from util cfg-off debug" "$("$app/target/debug/app-pathdep")" "app output"
 
 step "edit util's source and rebuild"
-sed -i 's/hello from util/edited util/' "$a/util/src/lib.rs"
+sed -i 's/hello from util/edited util/' "$app/util/src/lib.rs"
 cached_build "$app"
 assert_eq 1 "$(log_count not_cached util lib workspace_member)" "util recompiled after the edit"
 assert_eq "edited util cfg-off debug" "$("$app/target/debug/app-pathdep")" "app output after edit"

@@ -1,0 +1,89 @@
+#include "buildscript/run_key.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+
+#include "key/content_digest.h"
+#include "key/toolchain.h"
+#include "util/digest.h"
+#include "util/fs.h"
+#include "util/process.h"
+
+namespace cratecache {
+namespace {
+
+// Variables the C/C++ toolchain and pkg-config read; build scripts (the cc crate, *-sys crates)
+// pass them on or probe them.
+constexpr const char* kToolPrefixes[] = {"CC",      "CXX",  "AR",   "RANLIB", "CFLAGS", "CXXFLAGS", "CPPFLAGS",
+                                         "LDFLAGS", "TARGET_", "HOST_", "PKG_CONFIG", "CRATE_CC_"};
+constexpr const char* kExact[] = {"TARGET",       "HOST",          "PROFILE",      "OPT_LEVEL",
+                                  "DEBUG",        "OUT_DIR",       "RUSTC_LINKER", "LIBRARY_PATH",
+                                  "CPATH",        "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "SOURCE_DATE_EPOCH",
+                                  "RUSTC_BOOTSTRAP"};
+// Cargo's own bookkeeping, or paths whose content is keyed another way.
+constexpr const char* kIgnored[] = {"CARGO_MAKEFLAGS", "CARGO", "CARGO_HOME", "RUSTC", "RUSTDOC",
+                                    "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "NUM_JOBS"};
+
+std::string tool_digest(const std::string& name, StatCache& digests) {
+  auto path = find_in_path(name);
+  if (!path) return "missing";
+  char resolved[PATH_MAX];
+  return digests.digest(::realpath(path->c_str(), resolved) ? resolved : *path);
+}
+
+}  // namespace
+
+bool is_keyed_build_env_var(const std::string& name) {
+  for (const char* i : kIgnored) {
+    if (name == i) return false;
+  }
+  if (name.rfind("CARGO_", 0) == 0 || name.rfind("DEP_", 0) == 0) return true;
+  for (const char* e : kExact) {
+    if (name == e) return true;
+  }
+  for (const char* p : kToolPrefixes) {
+    if (name.rfind(p, 0) == 0) return true;
+  }
+  return false;
+}
+
+std::string compute_run_key(const RunKeyContext& ctx) {
+  Sha256 h;
+  h.field("cratecache-run-key-v1");
+  h.field(ctx.script_digest);
+  h.field(ctx.normaliser.normalise(ctx.manifest_dir));
+
+  std::vector<std::string> names;
+  for (const auto& n : ctx.env_names) {
+    if (is_keyed_build_env_var(n)) names.push_back(n);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  for (const auto& n : names) {
+    const char* v = ctx.env(n.c_str());
+    h.field(n);
+    h.field(ctx.normaliser.normalise(v ? v : ""));
+  }
+
+  // The rustc the script may probe (version checks, autocfg), by identity rather than path.
+  const char* rustc = ctx.env("RUSTC");
+  h.field("rustc");
+  h.field(rustc ? identify_toolchain(rustc, ctx.cache_dir).identity : "none");
+
+  const char* cc = ctx.env("CC");
+  for (const std::string& tool : {std::string(cc && *cc ? cc : "cc"), std::string("c++"), std::string("ar"),
+                                 std::string("pkg-config")}) {
+    h.field(tool);
+    h.field(tool_digest(tool, ctx.digests));
+  }
+
+  // A registry or directory-source package is immutable: its checksum file names its content.
+  // Otherwise the manifest is the best short name for it; rerun-if-changed files add the rest.
+  std::string checksum = ctx.manifest_dir + "/.cargo-checksum.json";
+  h.field("package");
+  h.field(stat_file(checksum) ? content_digest(checksum) : content_digest(ctx.manifest_dir + "/Cargo.toml"));
+  return h.hex_final();
+}
+
+}  // namespace cratecache
