@@ -87,17 +87,17 @@ class ScriptRun {
     if (!key) return false;
     auto bytes = store_.get(*key);
     if (!bytes) return false;
-    Entry entry;
+    Replay replay;
     try {
-      entry = decode_entry(*bytes);
+      replay = materialise(*bytes, out_dir_, normaliser_, digests_);
     } catch (const CorruptEntry& e) {
       warn("removing corrupt cache entry for the build script of {} ({})", package_, e.what());
       store_.remove(*key);
       stats_.add("errors.corrupt_entry");
       return false;
     }
-    Replay replay = materialise(entry, out_dir_, normaliser_, digests_);
     replay_output(replay);
+    const EntryInfo& entry = replay.info;
     uint64_t spent = ms_since(start_);
     stats_.add_many({{"hits", 1},
                      {std::string("hits.") + kKind, 1},

@@ -26,7 +26,7 @@ void apply(Config& config, const std::string& name, const std::string& value, co
       config.cache_path_packages = parse_bool(value);
     } else if (name == "compression_level") {
       int level = std::stoi(value);
-      if (level < 1 || level > 19) throw std::invalid_argument("must be 1..19");
+      if (level < 0 || level > 19) throw std::invalid_argument("must be 0 (no compression) to 19");
       config.compression_level = level;
     } else if (name == "log_file") {
       config.log_file = value;

@@ -12,7 +12,7 @@ struct Config {
   uint64_t max_size = 10ULL << 30;      // CRATECACHE_MAX_SIZE / max_size
   bool disable = false;                 // CRATECACHE_DISABLE / disable
   bool cache_path_packages = false;     // CRATECACHE_CACHE_PATH_PACKAGES / cache_path_packages
-  int compression_level = 3;            // CRATECACHE_COMPRESSION_LEVEL / compression_level
+  int compression_level = 3;            // CRATECACHE_COMPRESSION_LEVEL / compression_level (0: none)
   std::string log_file;                 // CRATECACHE_LOG / log_file
 
   using EnvLookup = std::function<const char*(const char*)>;

@@ -1,9 +1,14 @@
 #include "store/entry.h"
 
+#include <xxhash.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <nlohmann/json.hpp>
+
+#include <fmt/core.h>
 
 #include "util/digest.h"
 
@@ -15,12 +20,71 @@ using nlohmann::json;
 constexpr char kMagic[8] = {'C', 'R', 'C', 'A', 'C', 'H', 'E', '1'};
 constexpr size_t kDigestSize = 32;
 
+std::string xxh3_hex(XXH128_hash_t h) { return fmt::format("{:016x}{:016x}", h.high64, h.low64); }
+
 std::string raw_digest(std::string_view data) {
   std::string hex = sha256_hex(data);
   std::string raw(kDigestSize, '\0');
   for (size_t i = 0; i < kDigestSize; ++i) raw[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
   return raw;
 }
+
+// Yields the payload in bounded chunks: slices of a raw payload, or zstd output.
+class PayloadStream {
+ public:
+  PayloadStream(std::string_view payload, bool compressed)
+      : raw_(compressed ? std::string_view() : payload),
+        ctx_(compressed ? ZSTD_createDCtx() : nullptr),
+        in_{payload.data(), payload.size(), 0} {
+    if (compressed && !ctx_) throw std::bad_alloc();
+    if (compressed) buffer_.resize(1 << 18);
+  }
+  ~PayloadStream() { ZSTD_freeDCtx(ctx_); }
+  PayloadStream(const PayloadStream&) = delete;
+  PayloadStream& operator=(const PayloadStream&) = delete;
+
+  // Up to `max` bytes of the next payload data; empty at the end of the input.
+  std::string_view next(uint64_t max) {
+    if (!ctx_) {
+      std::string_view chunk = raw_.substr(0, static_cast<size_t>(std::min<uint64_t>(max, raw_.size())));
+      raw_.remove_prefix(chunk.size());
+      return chunk;
+    }
+    if (pos_ == filled_) refill();
+    size_t n = static_cast<size_t>(std::min<uint64_t>(max, filled_ - pos_));
+    std::string_view chunk(buffer_.data() + pos_, n);
+    pos_ += n;
+    return chunk;
+  }
+
+  bool finished() {
+    if (!ctx_) return raw_.empty();
+    if (pos_ == filled_) refill();
+    return pos_ == filled_ && frame_done_ && in_.pos == in_.size;
+  }
+
+ private:
+  void refill() {
+    pos_ = filled_ = 0;
+    while (filled_ == 0 && !(frame_done_ && in_.pos == in_.size)) {
+      if (in_.pos == in_.size && !frame_done_) throw CorruptEntry("payload truncated");
+      ZSTD_outBuffer out{buffer_.data(), buffer_.size(), 0};
+      size_t rc = ZSTD_decompressStream(ctx_, &out, &in_);
+      if (ZSTD_isError(rc)) throw CorruptEntry(std::string("payload does not decompress: ") + ZSTD_getErrorName(rc));
+      frame_done_ = rc == 0;
+      filled_ = out.pos;
+      if (frame_done_ && in_.pos < in_.size) throw CorruptEntry("data after the payload");
+    }
+  }
+
+  std::string_view raw_;
+  ZSTD_DCtx* ctx_;
+  ZSTD_inBuffer in_;
+  std::string buffer_;
+  size_t pos_ = 0;
+  size_t filled_ = 0;
+  bool frame_done_ = false;
+};
 
 }  // namespace
 
@@ -29,15 +93,17 @@ std::string encode_entry(Entry& entry, int compression_level) {
   std::string payload;
   for (auto& b : entry.blobs) {
     b.digest = sha256_hex(b.data);
+    b.checksum = xxh3_hex(XXH3_128bits(b.data.data(), b.data.size()));
     blobs.push_back({{"name", b.name}, {"mode", b.mode}, {"paths", b.has_paths}, {"size", b.data.size()},
-                     {"sha256", b.digest}});
+                     {"sha256", b.digest}, {"xxh3", b.checksum}});
     payload += b.data;
   }
   json header_doc = {{"blobs", blobs},
                      {"crate", entry.crate_name},
                      {"kind", entry.unit_kind},
                      {"toolchain", entry.toolchain},
-                     {"compile_ms", entry.compile_ms}};
+                     {"compile_ms", entry.compile_ms},
+                     {"compression", compression_level > 0 ? "zstd" : "none"}};
   std::string header = header_doc.dump(-1, ' ', false, json::error_handler_t::replace);
 
   std::string out(kMagic, sizeof kMagic);
@@ -45,6 +111,7 @@ std::string encode_entry(Entry& entry, int compression_level) {
   out.append(reinterpret_cast<const char*>(&header_size), sizeof header_size);
   out += header;
   out += raw_digest(header);
+  if (compression_level <= 0) return out + payload;
   size_t bound = ZSTD_compressBound(payload.size());
   size_t offset = out.size();
   out.resize(offset + bound);
@@ -54,7 +121,7 @@ std::string encode_entry(Entry& entry, int compression_level) {
   return out;
 }
 
-Entry decode_entry(const std::string& bytes) {
+EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
   const size_t fixed = sizeof kMagic + sizeof(uint32_t);
   if (bytes.size() < fixed || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
     throw CorruptEntry("not a cratecache entry");
@@ -62,47 +129,86 @@ Entry decode_entry(const std::string& bytes) {
   uint32_t header_size = 0;
   std::memcpy(&header_size, bytes.data() + sizeof kMagic, sizeof header_size);
   if (bytes.size() < fixed + header_size + kDigestSize) throw CorruptEntry("truncated header");
-  std::string_view header(bytes.data() + fixed, header_size);
-  if (raw_digest(header) != std::string_view(bytes.data() + fixed + header_size, kDigestSize)) {
+  std::string_view header = bytes.substr(fixed, header_size);
+  if (raw_digest(header) != bytes.substr(fixed + header_size, kDigestSize)) {
     throw CorruptEntry("header digest mismatch");
   }
 
-  Entry entry;
-  json doc;
+  EntryInfo info;
+  bool compressed = true;
+  std::vector<std::pair<Blob, uint64_t>> blobs;  // header fields and size of each blob
   try {
-    doc = json::parse(header);
-    entry.crate_name = doc.at("crate");
-    entry.unit_kind = doc.at("kind");
-    entry.toolchain = doc.at("toolchain");
-    entry.compile_ms = doc.at("compile_ms");
+    json doc = json::parse(header);
+    info.crate_name = doc.at("crate");
+    info.unit_kind = doc.at("kind");
+    info.toolchain = doc.at("toolchain");
+    info.compile_ms = doc.at("compile_ms");
+    compressed = doc.at("compression") == "zstd";
+    for (const auto& b : doc.at("blobs")) {
+      Blob blob;
+      blob.name = b.at("name");
+      blob.mode = b.at("mode");
+      blob.has_paths = b.at("paths");
+      blob.digest = b.at("sha256");
+      blob.checksum = b.at("xxh3");
+      blobs.emplace_back(std::move(blob), b.at("size").get<uint64_t>());
+    }
   } catch (const json::exception& e) {
     throw CorruptEntry(std::string("bad header: ") + e.what());
   }
 
-  size_t payload_offset = fixed + header_size + kDigestSize;
-  const char* src = bytes.data() + payload_offset;
-  size_t src_size = bytes.size() - payload_offset;
-  unsigned long long raw_size = ZSTD_getFrameContentSize(src, src_size);
-  if (raw_size == ZSTD_CONTENTSIZE_ERROR || raw_size == ZSTD_CONTENTSIZE_UNKNOWN) throw CorruptEntry("bad payload");
-  std::string payload(raw_size, '\0');
-  size_t n = ZSTD_decompress(payload.data(), payload.size(), src, src_size);
-  if (ZSTD_isError(n) || n != raw_size) throw CorruptEntry("payload does not decompress");
-
-  size_t pos = 0;
-  for (const auto& b : doc.at("blobs")) {
-    Blob blob;
-    blob.name = b.at("name");
-    blob.mode = b.at("mode");
-    blob.has_paths = b.at("paths");
-    blob.digest = b.at("sha256");
-    size_t size = b.at("size");
-    if (pos + size > payload.size()) throw CorruptEntry("payload shorter than header says");
-    blob.data = payload.substr(pos, size);
-    pos += size;
-    if (sha256_hex(blob.data) != blob.digest) throw CorruptEntry("digest mismatch in " + blob.name);
-    entry.blobs.push_back(std::move(blob));
+  PayloadStream payload(bytes.substr(fixed + header_size + kDigestSize), compressed);
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> checksum(XXH3_createState(), &XXH3_freeState);
+  for (const auto& [blob, size] : blobs) {
+    sink.begin(blob);
+    XXH3_state_t* state = checksum.get();
+    XXH3_128bits_reset(state);
+    uint64_t left = size;
+    while (left > 0) {
+      std::string_view chunk = payload.next(left);
+      if (chunk.empty()) {
+        sink.abandon();
+        throw CorruptEntry("payload shorter than header says");
+      }
+      XXH3_128bits_update(state, chunk.data(), chunk.size());
+      sink.data(chunk.data(), chunk.size());
+      left -= chunk.size();
+    }
+    if (xxh3_hex(XXH3_128bits_digest(state)) != blob.checksum) {
+      sink.abandon();
+      throw CorruptEntry("digest mismatch in " + blob.name);
+    }
+    sink.end();
   }
-  if (pos != payload.size()) throw CorruptEntry("payload longer than header says");
+  if (!payload.finished()) throw CorruptEntry("payload longer than header says");
+  return info;
+}
+
+namespace {
+
+// Collects every blob in memory: for verification and tests, not the hit path.
+class CollectingSink : public BlobSink {
+ public:
+  explicit CollectingSink(Entry& entry) : entry_(entry) {}
+  void begin(const Blob& header) override { entry_.blobs.push_back(header); }
+  void data(const char* bytes, size_t size) override { entry_.blobs.back().data.append(bytes, size); }
+  void end() override {}
+  void abandon() override { entry_.blobs.pop_back(); }
+
+ private:
+  Entry& entry_;
+};
+
+}  // namespace
+
+Entry decode_entry(const std::string& bytes) {
+  Entry entry;
+  CollectingSink sink(entry);
+  EntryInfo info = decode_entry(bytes, sink);
+  entry.crate_name = info.crate_name;
+  entry.unit_kind = info.unit_kind;
+  entry.toolchain = info.toolchain;
+  entry.compile_ms = info.compile_ms;
   return entry;
 }
 

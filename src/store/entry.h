@@ -2,9 +2,11 @@
 // One stored result of a rustc run: its output files, stdout and stderr.
 //
 // Encoding: "CRCACHE1" | u32 header size | header (JSON) | 32-byte SHA-256 of the header |
-//           zstd frame of the blobs, concatenated in header order.
-// The header lists each blob's name, mode, size and SHA-256, so one pass over the payload both
-// verifies the entry and yields the digests the stat cache needs.
+//           the blobs concatenated in header order, as one zstd frame (or raw: level 0).
+// The header lists each blob's name, mode, size, XXH3-128 checksum and SHA-256. A read checks the
+// header's SHA-256 and each blob's XXH3 (corruption detection at memory speed on the hit path);
+// the blob SHA-256s, covered by the header digest, feed the stat cache as key material without
+// hashing the outputs again.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -17,7 +19,8 @@ struct Blob {
   uint32_t mode = 0644;
   bool has_paths = false;  // text with normalised paths (dep-info), restored on materialisation
   std::string data;
-  std::string digest;  // SHA-256 of data; filled by encode/decode
+  std::string digest;    // SHA-256 of data; filled by encode/decode
+  std::string checksum;  // XXH3-128 of data; filled by encode/decode
 };
 
 struct Entry {
@@ -32,8 +35,30 @@ struct CorruptEntry : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// compression_level 0 stores the payload raw: larger, but a hit is a plain copy.
 std::string encode_entry(Entry& entry, int compression_level);
+
+// Receives an entry's blobs as they are decompressed, so that large outputs stream to their files
+// without being held in memory. `end` is called only after the blob's digest was checked.
+class BlobSink {
+ public:
+  virtual ~BlobSink() = default;
+  virtual void begin(const Blob& header) = 0;  // header: everything but data
+  virtual void data(const char* bytes, size_t size) = 0;
+  virtual void end() = 0;
+  // The blob failed its digest check; undo what begin/data did.
+  virtual void abandon() = 0;
+};
+
+struct EntryInfo {
+  std::string crate_name;
+  std::string unit_kind;
+  std::string toolchain;
+  uint64_t compile_ms = 0;
+};
+
 // Throws CorruptEntry when the bytes are not a complete, intact entry.
+EntryInfo decode_entry(std::string_view bytes, BlobSink& sink);
 Entry decode_entry(const std::string& bytes);
 
 }  // namespace cratecache

@@ -1,7 +1,11 @@
 #include "store/materialise.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "util/fs.h"
@@ -9,14 +13,95 @@
 namespace cratecache {
 namespace {
 
-void write_out(int fd, const std::string& data) {
-  std::string_view rest(data);
+void write_out(int fd, std::string_view rest) {
   while (!rest.empty()) {
     ssize_t n = ::write(fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
     rest.remove_prefix(static_cast<size_t>(n));
   }
 }
+
+class MaterialiseSink : public BlobSink {
+ public:
+  MaterialiseSink(const std::string& dir, const PathNormaliser& normaliser, StatCache& digests, Replay& replay)
+      : dir_(dir), normaliser_(normaliser), digests_(digests), replay_(replay) {}
+  ~MaterialiseSink() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  void begin(const Blob& header) override {
+    blob_ = header;
+    text_.clear();
+    if (is_message() || blob_.has_paths) return;
+    open_output();
+  }
+
+  void data(const char* bytes, size_t size) override {
+    if (fd_ < 0) {
+      text_.append(bytes, size);
+      return;
+    }
+    while (size > 0) {
+      ssize_t n = ::write(fd_, bytes, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+      bytes += n;
+      size -= static_cast<size_t>(n);
+    }
+  }
+
+  void end() override {
+    if (blob_.name == ":stdout") {
+      replay_.out = normaliser_.restore(text_);
+      return;
+    }
+    if (blob_.name == ":stderr") {
+      replay_.err = normaliser_.restore(text_);
+      return;
+    }
+    if (blob_.has_paths) {
+      open_output();
+      std::string text = normaliser_.restore(text_);
+      data(text.data(), text.size());
+    }
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+    if (!blob_.has_paths) digests_.record(path_, blob_.digest);
+  }
+
+  void abandon() override {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+      ::unlink(path_.c_str());
+    }
+  }
+
+ private:
+  bool is_message() const { return blob_.name == ":stdout" || blob_.name == ":stderr"; }
+
+  void open_output() {
+    if (!is_safe_entry_name(blob_.name)) throw CorruptEntry("unsafe file name in entry: " + blob_.name);
+    path_ = dir_ + "/" + blob_.name;
+    if (blob_.name.find('/') != std::string::npos) make_dirs(dirname_of(path_));
+    // A fresh inode: never write through a hard link into another tree.
+    ::unlink(path_.c_str());
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw std::runtime_error("cannot create " + path_ + ": " + std::strerror(errno));
+    ::fchmod(fd_, blob_.mode);
+  }
+
+  const std::string& dir_;
+  const PathNormaliser& normaliser_;
+  StatCache& digests_;
+  Replay& replay_;
+  Blob blob_;
+  std::string text_;
+  std::string path_;
+  int fd_ = -1;
+};
 
 }  // namespace
 
@@ -33,28 +118,11 @@ bool is_safe_entry_name(const std::string& name) {
   return true;
 }
 
-Replay materialise(const Entry& entry, const std::string& dir, const PathNormaliser& normaliser,
+Replay materialise(std::string_view entry_bytes, const std::string& dir, const PathNormaliser& normaliser,
                    StatCache& digests) {
   Replay replay;
-  for (const auto& blob : entry.blobs) {
-    if (blob.name == ":stdout") {
-      replay.out = normaliser.restore(blob.data);
-      continue;
-    }
-    if (blob.name == ":stderr") {
-      replay.err = normaliser.restore(blob.data);
-      continue;
-    }
-    if (!is_safe_entry_name(blob.name)) throw std::runtime_error("unsafe file name in entry: " + blob.name);
-    std::string path = dir + "/" + blob.name;
-    if (blob.name.find('/') != std::string::npos) make_dirs(dirname_of(path));
-    if (blob.has_paths) {
-      write_file_replacing(path, normaliser.restore(blob.data), blob.mode);
-    } else {
-      write_file_replacing(path, blob.data, blob.mode);
-      digests.record(path, blob.digest);
-    }
-  }
+  MaterialiseSink sink(dir, normaliser, digests, replay);
+  replay.info = decode_entry(entry_bytes, sink);
   return replay;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// Writes an entry's files into a directory (outputs into the out-dir, a build script's OUT_DIR),
-// restoring normalised paths in text blobs, and returns its stdout/stderr ready to replay.
+// The hit path: decodes an entry straight into a directory (outputs into the out-dir, a build
+// script's files into OUT_DIR), streaming large blobs to their files while checking digests,
+// restoring normalised paths in text blobs, and returns stdout/stderr ready to replay.
 #include <string>
+#include <string_view>
 
 #include "key/path_normaliser.h"
 #include "key/stat_cache.h"
@@ -10,6 +12,7 @@
 namespace cratecache {
 
 struct Replay {
+  EntryInfo info;
   std::string out;
   std::string err;
 };
@@ -17,8 +20,8 @@ struct Replay {
 // A stored name is relative, without "." or ".." components: an entry cannot write outside `dir`.
 bool is_safe_entry_name(const std::string& name);
 
-// Throws std::runtime_error on a write fault or an unsafe name (nothing is written for that blob).
-Replay materialise(const Entry& entry, const std::string& dir, const PathNormaliser& normaliser,
+// Throws CorruptEntry for a damaged entry or an unsafe name, std::runtime_error on a write fault.
+Replay materialise(std::string_view entry_bytes, const std::string& dir, const PathNormaliser& normaliser,
                    StatCache& digests);
 
 void replay_output(const Replay& replay);

@@ -80,16 +80,19 @@ class Unit {
     if (!result_key) return false;
     auto bytes = store_.get(*result_key);
     if (!bytes) return false;
-    Entry entry;
+    Replay replay;
     try {
-      entry = decode_entry(*bytes);
+      replay = materialise(*bytes, out_dir_, normaliser_, digests_);
     } catch (const CorruptEntry& e) {
       warn("removing corrupt cache entry for {} ({})", args_.crate_name, e.what());
       store_.remove(*result_key);
       stats_.add("errors.corrupt_entry");
       return false;
     }
-    materialise_entry(entry);
+    install_build_script_launcher();
+    // Outputs first, then the messages: Cargo may act on an artifact notice at once.
+    replay_output(replay);
+    const EntryInfo& entry = replay.info;
     uint64_t spent = ms_since(start_);
     stats_.add_many({{"hits", 1},
                      {"hits." + std::string(unit_kind_name(args_.unit_kind())), 1},
@@ -136,13 +139,6 @@ class Unit {
  private:
   void log(const std::string& outcome, const std::string& detail) {
     append_unit_log(config_.log_file, outcome, args_.crate_name, unit_kind_name(args_.unit_kind()), detail);
-  }
-
-  void materialise_entry(const Entry& entry) {
-    Replay replay = materialise(entry, out_dir_, normaliser_, digests_);
-    install_build_script_launcher();
-    // Outputs first, then the messages: Cargo may act on an artifact notice at once.
-    replay_output(replay);
   }
 
   void install_build_script_launcher() {

@@ -24,6 +24,6 @@ out=$("$fresh/target/debug/big" --count 3) || fail "big exited non-zero"
 
 step "byte-compare with an uncached reference build in $ref"
 plain_cargo "$ref" build -q
-compare_outputs "$fresh" "$ref" "$warm" debug 300 big
+compare_outputs "$fresh" "$ref" "$warm" debug 450 big
 
 echo "PASS $TEST_NAME: $cold_misses units served from the cache"

@@ -7,13 +7,20 @@ as the warm-up root, so a differing file is accepted only if it becomes identica
 the warm-up root (and, for files such as .d that were rewritten for the cached project, that
 project's root) to the reference root. Anything else is a failure, as is comparing too few files.
 
-Compared: target/<profile>/deps/* and build/<pkg>-<hash>/build[-_]script[-_]build* (the compiled
-build scripts). Not compared: files Cargo writes itself (.fingerprint, incremental, build script
-run outputs) and the project's own crates, which are built rather than cached.
+Compared: target/<profile>/deps/*, and in build/<pkg>-<hash>/ the compiled build script
+(build[-_]script[-_]build*) and what its run produced (out/**, output, stderr; cratecache may
+replay these from the store). A build script that cratecache replaced by its launcher is compared
+through the real binary the launcher points at. Not compared: files Cargo writes itself
+(.fingerprint, incremental, invoked.timestamp, root-output) and the project's own crates, which
+are built rather than cached.
 """
 import argparse
 import os
+import re
 import sys
+
+LAUNCHER = b"#!/bin/sh\n# cratecache launcher"
+REAL_SUFFIX = ".cratecache-real"
 
 
 def norm(name):
@@ -36,9 +43,26 @@ def candidates(profile_dir, own):
         if norm(unit.rsplit("-", 1)[0]) in own:
             continue
         for name in os.listdir(os.path.join(build, unit)):
-            if name.startswith(("build-script-build", "build_script_build")):
+            script = name.startswith(("build-script-build", "build_script_build"))
+            if (script and not name.endswith(REAL_SUFFIX)) or name in ("output", "stderr"):
                 files.add(os.path.join("build", unit, name))
+        out = os.path.join(build, unit, "out")
+        for parent, _, names in os.walk(out):
+            files.update(os.path.relpath(os.path.join(parent, n), profile_dir) for n in names)
     return files
+
+
+def read_artifact(path):
+    """The file's bytes; for a cratecache launcher, the bytes of the real binary it runs."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data.startswith(LAUNCHER):
+        return data, False
+    m = re.search(rb'real="\$\{0%/\*\}/([^"/]+)"', data)
+    if not m:
+        raise SystemExit(f"{path}: launcher without a recognisable real binary")
+    with open(os.path.join(os.path.dirname(path), m.group(1).decode()), "rb") as f:
+        return f.read(), True
 
 
 def first_difference(a, b):
@@ -67,12 +91,13 @@ def main():
     problems = [f"only in cached build: {f}" for f in sorted(cached - ref)]
     problems += [f"only in reference build: {f}" for f in sorted(ref - cached)]
     warm_b, cached_b, ref_b = (r.encode() for r in (a.warm, a.cached, a.reference))
-    identical = rewritten = 0
+    identical = rewritten = launchers = 0
     for rel in sorted(cached & ref):
-        with open(os.path.join(cached_dir, rel), "rb") as f:
-            got = f.read()
-        with open(os.path.join(ref_dir, rel), "rb") as f:
-            want = f.read()
+        got, via_launcher = read_artifact(os.path.join(cached_dir, rel))
+        launchers += via_launcher
+        want, ref_launcher = read_artifact(os.path.join(ref_dir, rel))
+        if ref_launcher:
+            raise SystemExit(f"reference build is not uncached: {rel} is a cratecache launcher")
         if got == want:
             identical += 1
             continue
@@ -85,7 +110,8 @@ def main():
 
     compared = identical + rewritten
     print(f"compare_outputs: {compared} files compared: {identical} identical, "
-          f"{rewritten} identical after path rewrite, {len(problems)} problems")
+          f"{rewritten} identical after path rewrite ({launchers} build scripts behind a launcher), "
+          f"{len(problems)} problems")
     for line in problems[:50]:
         print(f"  {line}", file=sys.stderr)
     if compared < a.min_files:

@@ -32,6 +32,6 @@ serve_check "$fresh/target/debug/hello-hyper"
 
 step "byte-compare with an uncached reference build in $ref"
 plain_cargo "$ref" build -q
-compare_outputs "$fresh" "$ref" "$warm" debug 100 hello-hyper
+compare_outputs "$fresh" "$ref" "$warm" debug 120 hello-hyper
 
 echo "PASS $TEST_NAME: $hits hits, 0 misses in the fresh copy"

@@ -52,3 +52,22 @@ TEST(Entry, TruncationIsDetected) {
 
 }  // namespace
 }  // namespace cratecache
+
+namespace cratecache {
+namespace {
+
+TEST(Entry, UncompressedRoundTripsAndIsChecked) {
+  Entry e = sample();
+  std::string bytes = encode_entry(e, 0);
+  EXPECT_NE(bytes.find("rlib-bytes"), std::string::npos);  // stored raw
+  Entry d = decode_entry(bytes);
+  ASSERT_EQ(d.blobs.size(), 3u);
+  EXPECT_EQ(d.blobs[0].data, e.blobs[0].data);
+  std::string bad = bytes;
+  bad[bad.find("rlib-bytes")] ^= 1;
+  EXPECT_THROW(decode_entry(bad), CorruptEntry);
+  EXPECT_THROW(decode_entry(bytes + "x"), CorruptEntry);
+}
+
+}  // namespace
+}  // namespace cratecache

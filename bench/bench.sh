@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# Benchmarks cratecache against plain cargo and sccache on the corpus projects; see docs/benchmarks.md.
+#
+# Usage: bench/bench.sh [--projects "hello-hyper big"] [--profiles "dev release"] [--repeat N]
+#                       [--cold-repeat N] [--hit-reps N] [--out FILE] [--work DIR] [--keep]
+#   --repeat N       runs of each warm/floor phase (median reported), default 3
+#   --cold-repeat N  runs of each cold phase (each with a fresh empty store), default 1
+#   --hit-reps N     timed replays of every cache-hit rustc invocation (hit latency), default 5
+#   --out FILE       Markdown results (default bench/results/<date>-<time>.md)
+#   --work DIR       scratch directory (default: a new /tmp/cratecache-bench.XXXXXX)
+#   --keep           keep project copies and stores (default: only logs are kept)
+# Env: CRATECACHE_BIN (default build/cratecache; a snapshot is taken at start), SCCACHE_BIN
+# (default /usr/bin/sccache), BENCH_QUIET_WAIT (seconds to wait for other rustc/cargo processes on
+# the machine to finish before each timed phase, default 600; 0 disables waiting).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+here=$root/bench
+helpers=$here/bench_helpers.py
+
+projects="hello-hyper big"
+profiles="dev release"
+repeat=3
+cold_repeat=1
+hit_reps=5
+out=""
+work=""
+keep=0
+command_line="bench/bench.sh $*"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --projects) projects=$2; shift 2 ;;
+    --profiles) profiles=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
+    --cold-repeat) cold_repeat=$2; shift 2 ;;
+    --hit-reps) hit_reps=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+for p in $projects; do [ -d "$root/tests/projects/$p" ] || { echo "bench.sh: no project $p" >&2; exit 2; }; done
+for prof in $profiles; do case $prof in dev | release) ;; *) echo "bench.sh: profile must be dev or release" >&2; exit 2 ;; esac; done
+
+export PATH="$HOME/.cargo/bin:$PATH"
+# Ambient settings would change what cargo does; every phase sets what it needs itself.
+unset RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_TARGET_DIR \
+  CARGO_BUILD_TARGET_DIR CARGO_INCREMENTAL RUSTUP_TOOLCHAIN CRATECACHE_DIR CRATECACHE_LOG \
+  CRATECACHE_DISABLE CRATECACHE_CACHE_PATH_PACKAGES SCCACHE_DIR SCCACHE_LOG
+sccache_bin=${SCCACHE_BIN:-/usr/bin/sccache}
+[ -x "$sccache_bin" ] || { echo "bench.sh: $sccache_bin missing (apt-get install -y sccache)" >&2; exit 1; }
+# A private sccache server (own port, never idles out) so nothing else on the machine shares it.
+export SCCACHE_SERVER_PORT=${SCCACHE_SERVER_PORT:-$((20000 + $$ % 20000))} SCCACHE_IDLE_TIMEOUT=0 SCCACHE_CACHE_SIZE=50G
+quiet_wait=${BENCH_QUIET_WAIT:-600}
+
+if [ -z "$work" ]; then work=$(mktemp -d /tmp/cratecache-bench.XXXXXX); fi
+mkdir -p "$work/bin" "$work/results" "$work/logs"
+work=$(cd "$work" && pwd -P)
+date_tag=$(date +%Y-%m-%d-%H%M)
+[ -n "$out" ] || out=$root/bench/results/$date_tag.md
+mkdir -p "$(dirname "$out")"
+
+mon_pid=""
+cleanup() {
+  local rc=$?
+  [ -z "$mon_pid" ] || kill "$mon_pid" 2>/dev/null || true
+  "$sccache_bin" --stop-server >/dev/null 2>&1 || true
+  if [ "$keep" = 0 ]; then
+    find "$work" -mindepth 1 -maxdepth 1 -type d ! -name logs ! -name results -exec rm -rf {} + 2>/dev/null || true
+  fi
+  echo "bench.sh: logs in $work/logs" >&2
+  return "$rc"
+}
+trap cleanup EXIT
+
+say() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+now() { date +%s.%N; }
+
+# --- the binary under test: a snapshot, so a rebuild by someone else mid-run changes nothing ---------
+src_bin=${CRATECACHE_BIN:-$root/build/cratecache}
+bin=$work/bin/cratecache
+for attempt in $(seq 60); do
+  if [ -x "$src_bin" ] && cp "$src_bin" "$bin.tmp" 2>/dev/null && "$bin.tmp" --help >/dev/null 2>&1; then
+    mv "$bin.tmp" "$bin"
+    break
+  fi
+  [ "$attempt" = 60 ] && { echo "bench.sh: no working binary at $src_bin" >&2; exit 1; }
+  say "waiting for $src_bin (being rebuilt?)"
+  sleep 5
+done
+
+cargo_home=$("$root/scripts/setup-corpus.sh" "$work/cargo-home")
+export CARGO_HOME=$cargo_home
+
+meta=$work/meta.tsv
+{
+  printf 'date\t%s\n' "$(date '+%Y-%m-%d %H:%M %Z')"
+  printf 'commit\t%s\n' "$(git -C "$root" log -1 --format=%h 2>/dev/null || echo '?')"
+  if [ -n "$(git -C "$root" status --porcelain -- src CMakeLists.txt 2>/dev/null)" ]; then
+    printf 'dirty\t%s\n' " (working tree had uncommitted changes in src/ or CMakeLists.txt)"
+  fi
+  printf 'binary_sha\t%s\n' "$(sha256sum "$bin" | cut -d' ' -f1)"
+  printf 'binary_mtime\t%s\n' "built $(date -r "$src_bin" '+%Y-%m-%d %H:%M')"
+  printf 'rustc\t%s\n' "$(rustc --version)"
+  printf 'cargo\t%s\n' "$(cargo --version)"
+  printf 'sccache\t%s\n' "$("$sccache_bin" --version)"
+  printf 'cpus\t%s\n' "$(nproc)"
+  printf 'kernel\t%s\n' "$(uname -sr)"
+  printf 'load\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+  printf 'command\t%s\n' "$command_line"
+  printf 'projects\t%s\n' "$projects"
+  printf 'profiles\t%s\n' "$profiles"
+  printf 'repeat\t%s\n' "$repeat"
+  printf 'cold_repeat\t%s\n' "$cold_repeat"
+  printf 'hit_reps\t%s\n' "$hit_reps"
+} >"$meta"
+say "work dir $work; binary $(git -C "$root" log -1 --format=%h); results -> $out"
+
+# --- other compiler processes on the machine (e.g. someone running the test suite) ----------------
+# Counts rustc/cargo processes that are not this benchmark's (neither argv nor cwd under $work).
+foreign_count() {
+  local n=0 pid
+  for pid in $(pgrep -x 'rustc|cargo'); do
+    grep -qaF -- "$work" "/proc/$pid/cmdline" 2>/dev/null && continue
+    [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == "$work"* ]] && continue
+    [ -e "/proc/$pid" ] && n=$((n + 1))
+  done
+  echo "$n"
+}
+
+waited_total=0
+# Waits (at most $quiet_wait s) until no foreign compiler process has run for 3 s.
+wait_quiet() {
+  [ "$quiet_wait" -gt 0 ] || return 0
+  local quiet=0 waited=0 said=0
+  while [ "$quiet" -lt 3 ] && [ "$waited" -lt "$quiet_wait" ]; do
+    if [ "$(foreign_count)" -eq 0 ]; then
+      quiet=$((quiet + 1))
+    else
+      quiet=0
+      [ "$said" = 1 ] || { say "  waiting for other rustc/cargo processes to finish"; said=1; }
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  waited_total=$((waited_total + waited - quiet))
+}
+
+mon_file=""
+monitor_start() {
+  mon_file=$(mktemp "$work/mon.XXXXXX")
+  (while :; do foreign_count >>"$mon_file"; sleep 1; done) &
+  mon_pid=$!
+}
+# Sets BUSY: % of the 1 s samples in which a foreign compiler process was running.
+monitor_stop() {
+  kill "$mon_pid" 2>/dev/null || true
+  wait "$mon_pid" 2>/dev/null || true
+  mon_pid=""
+  BUSY=$(awk '{n++; s += ($1 > 0)} END {printf "%d", n ? 100 * s / n : 0}' "$mon_file")
+  rm -f "$mon_file"
+}
+
+profile_dir() { [ "$1" = release ] && echo release || echo debug; }
+
+copy_project() { # NAME DEST
+  mkdir -p "$(dirname "$2")"
+  cp -r "$root/tests/projects/$1" "$2"
+  rm -rf "$2/target" "$2/Cargo.lock"
+}
+
+# timed DIR PROFILE [VAR=VALUE...]: `cargo build --quiet` in DIR; sets T (seconds) and BUSY.
+timed() {
+  local dir=$1 prof=$2 s e
+  shift 2
+  local flags=(--quiet)
+  [ "$prof" = release ] && flags+=(--release)
+  wait_quiet
+  monitor_start
+  s=$(now)
+  if ! (cd "$dir" && env "$@" cargo build "${flags[@]}") >"$dir.out" 2>&1; then
+    monitor_stop
+    echo "bench.sh: build failed in $dir:" >&2
+    tail -40 "$dir.out" >&2
+    exit 1
+  fi
+  e=$(now)
+  monitor_stop
+  T=$(awk -v a="$s" -v b="$e" 'BEGIN {printf "%.2f", b - a}')
+}
+
+sc_start() { SCCACHE_DIR=$1 "$sccache_bin" --start-server >/dev/null 2>&1; }
+sc_stop() { "$sccache_bin" --stop-server >/dev/null 2>&1 || true; }
+
+run_combo() {
+  local p=$1 prof=$2 i d
+  local r=$work/$p-$prof res=$work/results/$p-$prof.tsv logs=$work/logs/$p-$prof pdir
+  pdir=$(profile_dir "$prof")
+  rm -rf "$r" "$res"
+  mkdir -p "$r" "$logs"
+  kv() { printf '%s\t%s\n' "$1" "$2" >>"$res"; }
+  kv_from() { # PREFIX: key/value lines on stdin, stored with PREFIX
+    local k v
+    while IFS=$'\t' read -r k v; do kv "$1$k" "$v"; done
+  }
+  local samples=() busy=()
+  record() { # KEY: median of samples, plus the samples
+    kv "$1" "$(python3 "$helpers" median "${samples[@]}")"
+    kv "$1_samples" "${samples[*]}"
+    kv "$1_busy" "${busy[*]}"
+    say "  $1: ${samples[*]}"
+    samples=() busy=()
+  }
+  local waited_before=$waited_total
+  kv project "$p"
+  kv profile "$prof"
+  say "== $p / $prof"
+
+  # 1. plain cargo, fresh project
+  for i in $(seq "$cold_repeat"); do
+    d=$r/cargo-cold-$i/$p
+    copy_project "$p" "$d"
+    timed "$d" "$prof"
+    samples+=("$T") busy+=("$BUSY")
+  done
+  record cargo_cold
+
+  # 2. floor: the fully built project, main.rs touched, no wrapper
+  local floor_dir=$r/cargo-cold-1/$p
+  for i in $(seq "$repeat"); do
+    touch "$floor_dir/src/main.rs"
+    timed "$floor_dir" "$prof"
+    samples+=("$T") busy+=("$BUSY")
+  done
+  record floor
+
+  # 3. sccache cold: empty cache dir, fresh server
+  local scdir
+  for i in $(seq "$cold_repeat"); do
+    scdir=$r/sccache-store-$i
+    mkdir -p "$scdir"
+    sc_stop
+    sc_start "$scdir"
+    d=$r/sccache-cold-$i/$p
+    copy_project "$p" "$d"
+    timed "$d" "$prof" RUSTC_WRAPPER="$sccache_bin" SCCACHE_DIR="$scdir"
+    "$sccache_bin" --show-stats --stats-format json >"$logs/sccache-cold-$i.json"
+    sc_stop
+    samples+=("$T") busy+=("$BUSY")
+  done
+  record sccache_cold
+  python3 "$helpers" scstats "$logs/sccache-cold-1.json" | kv_from scc_
+  kv sc_store_bytes "$(du -sb "$scdir" | cut -f1)"
+
+  # 4. sccache warm: same cache, fresh project in another directory, server restarted
+  for i in $(seq "$repeat"); do
+    sc_start "$scdir"
+    d=$r/sccache-warm-$i/elsewhere/$p
+    copy_project "$p" "$d"
+    timed "$d" "$prof" RUSTC_WRAPPER="$sccache_bin" SCCACHE_DIR="$scdir"
+    "$sccache_bin" --show-stats --stats-format json >"$logs/sccache-warm-$i.json"
+    sc_stop
+    samples+=("$T") busy+=("$BUSY")
+  done
+  record sccache_warm
+  python3 "$helpers" scstats "$logs/sccache-warm-1.json" | kv_from scw_
+
+  # 5. cratecache cold: empty store
+  local store
+  for i in $(seq "$cold_repeat"); do
+    store=$r/cc-store-$i
+    d=$r/cc-cold-$i/$p
+    copy_project "$p" "$d"
+    timed "$d" "$prof" RUSTC_WRAPPER="$bin" CRATECACHE_DIR="$store" CRATECACHE_LOG="$logs/cc-cold-$i.log"
+    samples+=("$T") busy+=("$BUSY")
+  done
+  record cc_cold
+  CRATECACHE_DIR=$store "$bin" stats --json >"$logs/cc-store-after-cold.json"
+  python3 "$helpers" ccstats "$logs/cc-store-after-cold.json" | grep -E '^(entries|bytes|errors)' | kv_from cc_store_
+  python3 "$helpers" logsummary "$logs/cc-cold-1.log" | kv_from ccc_
+
+  # 6. cratecache warm: same store, fresh project in another directory
+  for i in $(seq "$repeat"); do
+    d=$r/cc-warm-$i/another/place/$p
+    copy_project "$p" "$d"
+    timed "$d" "$prof" RUSTC_WRAPPER="$bin" CRATECACHE_DIR="$store" CRATECACHE_LOG="$logs/cc-warm-$i.log"
+    samples+=("$T") busy+=("$BUSY")
+  done
+  record cc_warm
+  python3 "$helpers" logsummary "$logs/cc-warm-1.log" | kv_from ccw_
+  for i in $(seq 2 "$repeat"); do
+    if ! cmp -s <(python3 "$helpers" logsummary "$logs/cc-warm-1.log" | sort) \
+      <(python3 "$helpers" logsummary "$logs/cc-warm-$i.log" | sort); then
+      kv ccw_varies "warm run $i had different outcomes than warm run 1 (see logs)"
+    fi
+  done
+  d=$r/cc-warm-1/another/place/$p
+  kv build_scripts_invoked "$(find "$d/target/$pdir/build" -mindepth 2 -maxdepth 2 -name output | wc -l)"
+  kv materialised_bytes "$(du -scb "$d/target/$pdir/deps" "$d/target/$pdir/build" | tail -1 | cut -f1)"
+
+  # 7. per-hit latency: record every rustc invocation of one more warm build (untimed), then run
+  #    each recorded hit directly, hit_reps times, against the warm store.
+  say "  hit latency"
+  local rec=$r/record
+  mkdir -p "$rec"
+  d=$r/cc-record/x/$p
+  copy_project "$p" "$d"
+  local flags=(--quiet)
+  [ "$prof" = release ] && flags+=(--release)
+  (cd "$d" && RUSTC_WRAPPER="$here/record-wrapper.sh" BENCH_RECORD_DIR="$rec" BENCH_REAL_WRAPPER="$bin" \
+    CRATECACHE_DIR="$store" CRATECACHE_LOG="$logs/cc-record.log" cargo build "${flags[@]}") >"$d.out" 2>&1 ||
+    { tail -40 "$d.out" >&2; exit 1; }
+  wait_quiet
+  python3 "$helpers" replay "$rec" "$bin" "$hit_reps" "$logs/hit-latency" | kv_from ""
+  kv waited "$((waited_total - waited_before))"
+
+  python3 "$helpers" report "$work/results" "$meta" >"$out"
+  [ "$keep" = 1 ] || rm -rf "$r"
+}
+
+start=$(date +%s)
+for p in $projects; do
+  for prof in $profiles; do
+    run_combo "$p" "$prof"
+  done
+done
+printf 'duration\t%s\n' "$(($(date +%s) - start))" >>"$meta"
+python3 "$helpers" report "$work/results" "$meta" >"$out"
+cat "$out"
+echo
+echo "written: $out"

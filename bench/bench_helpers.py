@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""Helpers for bench/bench.sh (see docs/benchmarks.md).
+
+  median V...                          median of numbers, 2 decimals
+  logsummary LOG                       summarise a CRATECACHE_LOG file (key<TAB>value lines)
+  ccstats FILE                         summarise `cratecache stats --json` output
+  scstats FILE                         summarise `sccache --show-stats --stats-format json` output
+  replay RECORD_DIR WRAPPER REPS OUT   per-hit latency: replay recorded rustc invocations
+  report RESULTS_DIR META              render the Markdown results from the per-run files
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+PROBES = {"info", "print"}  # rustc probes Cargo makes (--print, -vV): not compilation units
+BS_RUN = "build-script-run"  # log kind of a build-script execution (not a rustc invocation)
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def emit(pairs):
+    for k, v in pairs:
+        print(f"{k}\t{v}")
+
+
+def read_log(path):
+    rows = []
+    if not os.path.exists(path):
+        return rows
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            parts += [""] * (4 - len(parts))
+            rows.append(parts[:4])
+    return rows
+
+
+def cmd_logsummary(path):
+    rows = read_log(path)
+    hits = [r for r in rows if r[0] == "hit"]
+    misses = [r for r in rows if r[0] == "miss"]
+    not_cached = [r for r in rows if r[0] == "not_cached" and r[3] not in PROBES]
+    reasons = {}
+    for r in not_cached:
+        reasons[r[3]] = reasons.get(r[3], 0) + 1
+    emit([
+        ("hits", len(hits)),
+        ("misses", len(misses)),
+        ("not_cached", len(not_cached)),
+        ("not_cached_reasons", ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())) or "-"),
+        ("miss_list", "; ".join(f"{r[1]} ({r[2]}){': ' + r[3] if r[3] else ''}" for r in misses) or "-"),
+        ("not_cached_list", "; ".join(f"{r[1]} ({r[2]}): {r[3]}" for r in not_cached) or "-"),
+        ("hit_kinds", ", ".join(f"{k}: {sum(1 for r in hits if r[2] == k)}" for k in sorted({r[2] for r in hits})) or "-"),
+        # build-script runs served from the store: Cargo invoked the script, cratecache replayed OUT_DIR
+        ("bs_replayed", sum(1 for r in hits if r[2] == BS_RUN)),
+        ("bs_executed", sum(1 for r in rows if r[2] == BS_RUN and r[0] != "hit")),
+    ])
+
+
+def cmd_ccstats(path):
+    with open(path) as f:
+        doc = json.load(f)
+    emit([("entries", doc.get("entries", 0)), ("bytes", doc.get("bytes", 0)), ("hits", doc.get("hits", 0)),
+          ("misses", doc.get("misses", 0)), ("errors", json.dumps(doc.get("errors", {}), sort_keys=True)),
+          ("time_saved_s", doc.get("time_saved_s", 0))])
+
+
+def cmd_scstats(path):
+    with open(path) as f:
+        doc = json.load(f)
+    s = doc.get("stats", {})
+    hits = sum(s.get("cache_hits", {}).get("counts", {}).values())
+    misses = sum(s.get("cache_misses", {}).get("counts", {}).values())
+    emit([("hits", hits), ("misses", misses),
+          ("not_cacheable", s.get("requests_not_cacheable", 0) + s.get("non_cacheable_compilations", 0)),
+          ("requests", s.get("compile_requests", 0))])
+
+
+def load_unit(d):
+    def nul_list(name):
+        with open(os.path.join(d, name), "rb") as f:
+            data = f.read()
+        return [x.decode() for x in data.split(b"\0") if x]
+
+    env = {}
+    for kv in nul_list("env"):
+        k, _, v = kv.partition("=")
+        env[k] = v
+    for k in list(env):
+        if k.startswith("BENCH_") or k in ("RUSTC_WRAPPER", "CRATECACHE_LOG"):
+            del env[k]
+    with open(os.path.join(d, "cwd")) as f:
+        cwd = f.read().strip()
+    return {"dir": d, "env": env, "cwd": cwd, "argv": nul_list("argv")}
+
+
+def run_unit(wrapper, unit, log):
+    env = dict(unit["env"], CRATECACHE_LOG=log)
+    before = len(read_log(log))
+    t0 = time.perf_counter()
+    subprocess.run([wrapper] + unit["argv"], env=env, cwd=unit["cwd"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    dt = (time.perf_counter() - t0) * 1000.0
+    new = read_log(log)[before:]
+    return dt, (new[-1] if new else ["none", "?", "?", ""])
+
+
+def cmd_replay(record_dir, wrapper, reps, out):
+    """Every invocation recorded during a warm build is run again, directly, against the same warm
+    store; each one that is a hit is then timed `reps` times (process spawn to exit, as Cargo sees it)."""
+    reps = int(reps)
+    log = out + ".log"
+    if os.path.exists(log):
+        os.remove(log)
+    units = [load_unit(os.path.join(record_dir, d)) for d in sorted(os.listdir(record_dir))]
+    hit_units, first_non_hits = [], []
+    for u in units:  # first pass: learn each invocation's outcome (and warm the page cache)
+        _, outcome = run_unit(wrapper, u, log)
+        u["crate"], u["kind"] = outcome[1], outcome[2]
+        if outcome[0] == "hit":
+            hit_units.append(u)
+        elif not (outcome[0] == "not_cached" and (outcome[3] in PROBES or outcome[3] == "workspace_member")):
+            first_non_hits.append(f"{outcome[1]} ({outcome[2]}): {outcome[0]} {outcome[3]}".strip())
+    timed_non_hits = 0
+    for u in hit_units:
+        u["ms"] = []
+    for _ in range(reps):
+        for u in hit_units:
+            dt, outcome = run_unit(wrapper, u, log)
+            if outcome[0] != "hit":
+                timed_non_hits += 1
+            u["ms"].append(dt)
+    spawn = []
+    for _ in range(50):
+        t0 = time.perf_counter()
+        subprocess.run(["/bin/true"], check=False)
+        spawn.append((time.perf_counter() - t0) * 1000.0)
+    per_unit = sorted(((median(u["ms"]), u["crate"], u["kind"]) for u in hit_units), reverse=True)
+    with open(out + ".tsv", "w") as f:
+        f.write("median_ms\tcrate\tkind\n")
+        for ms, crate, kind in per_unit:
+            f.write(f"{ms:.1f}\t{crate}\t{kind}\n")
+    meds = sorted(ms for ms, _, _ in per_unit)
+    p90 = meds[min(len(meds) - 1, int(round(0.9 * (len(meds) - 1))))] if meds else float("nan")
+    emit([
+        ("hit_units", len(hit_units)),
+        ("hit_reps", reps),
+        ("hit_median_ms", f"{median(meds):.1f}"),
+        ("hit_p90_ms", f"{p90:.1f}"),
+        ("hit_max_ms", f"{per_unit[0][0]:.1f}" if per_unit else "nan"),
+        ("hit_max_crate", f"{per_unit[0][1]} ({per_unit[0][2]})" if per_unit else "-"),
+        ("hit_sum_s", f"{sum(meds) / 1000.0:.2f}"),
+        ("hit_slowest", "; ".join(f"{c} {ms:.0f} ms" for ms, c, _ in per_unit[:5]) or "-"),
+        ("spawn_true_ms", f"{median(spawn):.2f}"),
+        ("replay_non_hits", "; ".join(first_non_hits) or "-"),
+        ("replay_timed_non_hits", timed_non_hits),
+    ])
+
+
+# ---------------------------------------------------------------------------------------------
+def read_kv(path):
+    kv = {}
+    with open(path) as f:
+        for line in f:
+            if "\t" in line:
+                k, _, v = line.rstrip("\n").partition("\t")
+                kv[k] = v
+    return kv
+
+
+def fnum(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def ratio(a, b):
+    a, b = fnum(a), fnum(b)
+    return f"{a / b:.2f}" if b and b == b and a == a else "n/a"
+
+
+def mib(v):
+    return f"{fnum(v) / 1048576:.0f} MiB"
+
+
+PHASES = [("cargo_cold", "cargo cold"), ("sccache_cold", "sccache cold"), ("sccache_warm", "sccache warm"),
+          ("cc_cold", "cratecache cold"), ("cc_warm", "cratecache warm"), ("floor", "floor")]
+
+
+def bs_cell(r):
+    """Build scripts Cargo invoked in the warm run, and how many of them really executed."""
+    invoked = r.get("build_scripts_invoked")
+    if invoked is None:
+        return "?"
+    executed = int(invoked) - int(r.get("ccw_bs_replayed", 0))
+    return f"{executed} of {invoked}"
+
+
+def cell(r, key):
+    """A timing; marked * when another compiler process (not this benchmark's) ran during a sample."""
+    busy = [fnum(x) for x in r.get(f"{key}_busy", "").split()]
+    mark = "*" if any(b > 0 for b in busy) else ""
+    return f"{fnum(r.get(key)):.2f}{mark}"
+
+
+def cmd_report(results_dir, meta_path):
+    meta = read_kv(meta_path)
+    rows = [read_kv(os.path.join(results_dir, f)) for f in sorted(os.listdir(results_dir)) if f.endswith(".tsv")]
+    order = {p: i for i, p in enumerate(meta.get("projects", "").split())}
+    porder = {p: i for i, p in enumerate(meta.get("profiles", "").split())}
+    rows.sort(key=lambda r: (order.get(r["project"], 99), porder.get(r["profile"], 99)))
+    out = []
+    w = out.append
+    w(f"# cratecache benchmark, {meta.get('date', '?')}")
+    w("")
+    w(f"- cratecache: commit `{meta.get('commit', '?')}`{meta.get('dirty', '')}, binary sha256 "
+      f"`{meta.get('binary_sha', '?')[:16]}` (snapshot taken at start, {meta.get('binary_mtime', '?')})")
+    w(f"- {meta.get('rustc', '?')}; {meta.get('cargo', '?')}; {meta.get('sccache', '?')}")
+    w(f"- machine: {meta.get('cpus', '?')} CPUs, {meta.get('kernel', '?')}; load average at start {meta.get('load', '?')}")
+    w(f"- command: `{meta.get('command', '?')}`; cold phases x{meta.get('cold_repeat', '?')}, "
+      f"warm/floor phases x{meta.get('repeat', '?')} (median shown); hit latency: {meta.get('hit_reps', '?')} "
+      f"timed runs of every hit unit")
+    if meta.get("duration"):
+        w(f"- total benchmark time: {meta['duration']} s")
+    w("")
+    w("Wall-clock seconds. *floor* = `touch src/main.rs` and rebuild a fully built project (no wrapper). "
+      "Warm runs build a fresh copy of the project in another directory against the store the cold run filled. "
+      "A `*` marks a figure during which some other (non-benchmark) rustc/cargo process was running on the machine.")
+    w("")
+    w("| project / profile | cargo cold | sccache cold | sccache warm | cratecache cold | cratecache warm | floor "
+      "| cc warm / floor | sccache warm / cc warm | cc cold / cargo cold | cc warm: hit / miss | cc warm: build scripts executed |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        w(f"| {r['project']} / {r['profile']} | " + " | ".join(cell(r, k) for k, _ in PHASES) +
+          f" | {ratio(r.get('cc_warm'), r.get('floor'))} | {ratio(r.get('sccache_warm'), r.get('cc_warm'))}"
+          f" | {ratio(r.get('cc_cold'), r.get('cargo_cold'))} | {r.get('ccw_hits', '?')} / {r.get('ccw_misses', '?')}"
+          f" | {bs_cell(r)} |")
+    w("")
+    w("Details of the warm runs:")
+    w("")
+    w("| project / profile | cc warm: not cached | sccache warm: hit / miss | cc store after cold | sccache store "
+      "| materialised in cc warm (deps + build) | cc hit latency median / p90 / max | sum of hit latencies "
+      "| `/bin/true` spawn |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        w(f"| {r['project']} / {r['profile']} | {r.get('ccw_not_cached', '?')} ({r.get('ccw_not_cached_reasons', '-')})"
+          f" | {r.get('scw_hits', '?')} / {r.get('scw_misses', '?')}"
+          f" | {r.get('cc_store_entries', '?')} entries, {mib(r.get('cc_store_bytes'))}"
+          f" | {mib(r.get('sc_store_bytes'))}"
+          f" | {mib(r.get('materialised_bytes'))}"
+          f" | {r.get('hit_median_ms', '?')} / {r.get('hit_p90_ms', '?')} / {r.get('hit_max_ms', '?')} ms"
+          f" ({r.get('hit_units', '?')} units)"
+          f" | {r.get('hit_sum_s', '?')} s | {r.get('spawn_true_ms', '?')} ms |")
+    w("")
+    w("All samples (seconds; in brackets: % of 1 s samples in which another rustc/cargo was running):")
+    w("")
+    w("| project / profile | " + " | ".join(name for _, name in PHASES) + " |")
+    w("| --- |" + " --- |" * len(PHASES))
+    for r in rows:
+        cells = []
+        for k, _ in PHASES:
+            vals = r.get(f"{k}_samples", "").split()
+            busy = r.get(f"{k}_busy", "").split()
+            cells.append(", ".join(f"{v} ({b}%)" for v, b in zip(vals, busy)) or "-")
+        w(f"| {r['project']} / {r['profile']} | " + " | ".join(cells) + " |")
+    w("")
+    w("Units not served from the store in the cratecache warm runs, slowest hits, other observations:")
+    w("")
+    for r in rows:
+        w(f"- **{r['project']} / {r['profile']}**")
+        w(f"  - warm misses: {r.get('ccw_miss_list', '-')}")
+        w(f"  - warm not cached: {r.get('ccw_not_cached_list', '-')}")
+        w(f"  - warm hits by kind: {r.get('ccw_hit_kinds', '-')}")
+        w(f"  - cold run: {r.get('ccc_misses', '?')} misses stored, {r.get('ccc_hits', '?')} hits, "
+          f"not cached: {r.get('ccc_not_cached_reasons', '-')}; store errors: {r.get('cc_errors', '{}')}")
+        w(f"  - sccache cold: {r.get('scc_hits', '?')} hits / {r.get('scc_misses', '?')} misses, "
+          f"{r.get('scc_not_cacheable', '?')} not cacheable")
+        w(f"  - slowest hits: {r.get('hit_slowest', '-')}")
+        if r.get("replay_non_hits", "-") != "-" or r.get("replay_timed_non_hits", "0") != "0":
+            w(f"  - hit-latency replay, invocations that were not hits: {r.get('replay_non_hits')}"
+              f" (timed non-hits: {r.get('replay_timed_non_hits')})")
+        if r.get("waited"):
+            w(f"  - waited for other compiler processes to finish before timed phases: {r['waited']} s in total")
+    print("\n".join(out))
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "median":
+        print(f"{median([float(a) for a in args]):.2f}")
+    elif cmd == "logsummary":
+        cmd_logsummary(*args)
+    elif cmd == "ccstats":
+        cmd_ccstats(*args)
+    elif cmd == "scstats":
+        cmd_scstats(*args)
+    elif cmd == "replay":
+        cmd_replay(*args)
+    elif cmd == "report":
+        cmd_report(*args)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
