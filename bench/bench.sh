@@ -313,6 +313,22 @@ run_combo() {
     { tail -40 "$d.out" >&2; exit 1; }
   wait_quiet
   python3 "$helpers" replay "$rec" "$bin" "$hit_reps" "$logs/hit-latency" | kv_from ""
+
+  # 8. breakdown: one more warm build of a fresh copy, and one more floor rebuild, with --timings
+  #    (untimed here; the per-unit durations come from Cargo's report).
+  say "  breakdown (--timings)"
+  d=$r/cc-timings/y/$p
+  copy_project "$p" "$d"
+  wait_quiet
+  (cd "$d" && RUSTC_WRAPPER="$bin" CRATECACHE_DIR="$store" CRATECACHE_LOG="$logs/cc-timings.log" \
+    cargo build "${flags[@]}" --timings) >"$d.out" 2>&1 || { tail -40 "$d.out" >&2; exit 1; }
+  cp "$d/target/cargo-timings/cargo-timing.html" "$logs/cc-warm-timings.html"
+  python3 "$helpers" timings "$logs/cc-warm-timings.html" "$p" | kv_from tw_
+  touch "$floor_dir/src/main.rs"
+  wait_quiet
+  (cd "$floor_dir" && cargo build "${flags[@]}" --timings) >"$floor_dir.out" 2>&1 || { tail -40 "$floor_dir.out" >&2; exit 1; }
+  cp "$floor_dir/target/cargo-timings/cargo-timing.html" "$logs/floor-timings.html"
+  python3 "$helpers" timings "$logs/floor-timings.html" "$p" | kv_from tf_
   kv waited "$((waited_total - waited_before))"
 
   python3 "$helpers" report "$work/results" "$meta" >"$out"

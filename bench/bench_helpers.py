@@ -162,6 +162,41 @@ def cmd_replay(record_dir, wrapper, reps, out):
     ])
 
 
+def cmd_timings(html_path, package):
+    """Breakdown of one build from Cargo's --timings report (seconds since Cargo started)."""
+    with open(html_path) as f:
+        html = f.read()
+    start = html.index("const UNIT_DATA =") + len("const UNIT_DATA =")
+    end = html.index("\n];", start) + 2
+    units = json.loads(html[start:end])
+    total = None
+    i = html.find("Total time:")
+    if i >= 0:
+        text = html[i:i + 200].split("<td>")[1].split("</td>")[0]  # "22.2s" or "1m 5.3s"
+        total = 0.0
+        for part in text.split():
+            total += float(part[:-1]) * (60 if part.endswith("m") else 1)
+    member = [u for u in units if u["name"] == package]
+    deps = [u for u in units if u["name"] != package]
+    runs = [u for u in deps if u.get("mode") == "run-custom-build"]
+    compiles = [u for u in deps if u.get("mode") != "run-custom-build"]
+    first = min((u["start"] for u in units), default=0.0)
+    deps_end = max((u["start"] + u["duration"] for u in deps), default=first)
+    member_end = max((u["start"] + u["duration"] for u in member), default=deps_end)
+    emit([
+        ("total", f"{total:.2f}" if total is not None else "nan"),
+        ("first_start", f"{first:.2f}"),
+        ("deps_end", f"{deps_end:.2f}"),
+        ("dep_units", len(compiles)),
+        ("dep_sum", f"{sum(u['duration'] for u in compiles):.2f}"),
+        ("bs_runs", len(runs)),
+        ("bs_sum", f"{sum(u['duration'] for u in runs):.2f}"),
+        ("member_start", f"{min((u['start'] for u in member), default=deps_end):.2f}"),
+        ("member_dur", f"{sum(u['duration'] for u in member):.2f}"),
+        ("after", f"{(total - member_end) if total is not None else float('nan'):.2f}"),
+    ])
+
+
 # ---------------------------------------------------------------------------------------------
 def read_kv(path):
     kv = {}
@@ -258,6 +293,18 @@ def cmd_report(results_dir, meta_path):
           f" ({r.get('hit_units', '?')} units)"
           f" | {r.get('hit_sum_s', '?')} s | {r.get('spawn_true_ms', '?')} ms |")
     w("")
+    w("Where the cratecache warm time goes: one more warm build of a fresh copy with `cargo build --timings` "
+      "(untimed by the benchmark; seconds from Cargo's report), and the floor rebuild with `--timings`:")
+    w("")
+    w("| project / profile | cc warm total | Cargo start to first unit | last dependency done | dependency units: count, sum of durations "
+      "| build-script runs: count, sum | workspace member compile | after last unit | floor total | floor: member compile |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        w(f"| {r['project']} / {r['profile']} | {r.get('tw_total', '?')} | {r.get('tw_first_start', '?')}"
+          f" | {r.get('tw_deps_end', '?')} | {r.get('tw_dep_units', '?')}, {r.get('tw_dep_sum', '?')}"
+          f" | {r.get('tw_bs_runs', '?')}, {r.get('tw_bs_sum', '?')} | {r.get('tw_member_dur', '?')}"
+          f" | {r.get('tw_after', '?')} | {r.get('tf_total', '?')} | {r.get('tf_member_dur', '?')} |")
+    w("")
     w("All samples (seconds; in brackets: % of 1 s samples in which another rustc/cargo was running):")
     w("")
     w("| project / profile | " + " | ".join(name for _, name in PHASES) + " |")
@@ -304,6 +351,8 @@ def main():
         cmd_scstats(*args)
     elif cmd == "replay":
         cmd_replay(*args)
+    elif cmd == "timings":
+        cmd_timings(*args)
     elif cmd == "report":
         cmd_report(*args)
     else:

@@ -9,43 +9,24 @@
 #include "buildscript/run_key.h"
 #include "config/config.h"
 #include "key/content_digest.h"
-#include "key/manifest.h"
-#include "key/path_normaliser.h"
 #include "key/project_roots.h"
-#include "key/stat_cache.h"
+#include "key/toolchain.h"
 #include "key/unit_key.h"
-#include "store/entry.h"
-#include "store/local_store.h"
-#include "store/materialise.h"
-#include "store/stats.h"
+#include "store/cached_job.h"
+#include "util/env.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/process.h"
-#include "wrapper/unit_log.h"
-
-extern char** environ;
 
 namespace cratecache {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-constexpr const char* kKind = "build-script-run";
-
-const char* getenv_fn(const char* name) { return std::getenv(name); }
 
 std::string env_or_empty(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
-}
-
-std::vector<std::string> environment_names() {
-  std::vector<std::string> names;
-  for (char** e = environ; *e; ++e) {
-    std::string_view kv(*e);
-    names.emplace_back(kv.substr(0, kv.find('=')));
-  }
-  return names;
 }
 
 // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out: the same roots as the unit that built
@@ -59,57 +40,34 @@ PathNormaliser normaliser_for(const std::string& out_dir, const std::string& man
   return n;
 }
 
-class ScriptRun {
+class ScriptRun : public CachedJob {
  public:
   ScriptRun(const Config& config, std::string real, std::vector<std::string> args)
-      : config_(config),
+      : CachedJob(config, env_or_empty("CARGO_PKG_NAME"), "build-script-run", env_or_empty("OUT_DIR"),
+                  normaliser_for(env_or_empty("OUT_DIR"), env_or_empty("CARGO_MANIFEST_DIR"))),
         real_(std::move(real)),
         args_(std::move(args)),
-        store_(config.dir, config.max_size),
-        stats_(config.dir),
-        digests_(config.dir + "/stat"),
         out_dir_(env_or_empty("OUT_DIR")),
         manifest_dir_(env_or_empty("CARGO_MANIFEST_DIR")),
-        package_(env_or_empty("CARGO_PKG_NAME")),
-        normaliser_(normaliser_for(out_dir_, manifest_dir_)) {
+        package_(env_or_empty("CARGO_PKG_NAME")) {
     if (out_dir_.empty() || manifest_dir_.empty()) throw std::runtime_error("not run by Cargo (no OUT_DIR)");
   }
 
   void prepare() {
-    RunKeyContext ctx{digests_.digest(real_), manifest_dir_, normaliser_, getenv_fn, environment_names(),
-                      config_.dir, digests_};
-    input_key_ = compute_run_key(ctx);
-    manifest_path_ = config_.dir + "/manifests/" + input_key_.substr(0, 2) + "/" + input_key_ + ".json";
-  }
-
-  bool try_replay() {
-    auto key = Manifest::load(manifest_path_).match(normaliser_, getenv_fn);
-    if (!key) return false;
-    auto bytes = store_.get(*key);
-    if (!bytes) return false;
-    Replay replay;
-    try {
-      replay = materialise(*bytes, out_dir_, normaliser_, digests_);
-    } catch (const CorruptEntry& e) {
-      warn("removing corrupt cache entry for the build script of {} ({})", package_, e.what());
-      store_.remove(*key);
-      stats_.add("errors.corrupt_entry");
-      return false;
-    }
-    replay_output(replay);
-    const EntryInfo& entry = replay.info;
-    uint64_t spent = ms_since(start_);
-    stats_.add_many({{"hits", 1},
-                     {std::string("hits.") + kKind, 1},
-                     {"time_saved_ms", entry.compile_ms > spent ? static_cast<int64_t>(entry.compile_ms - spent) : 0}});
-    log("hit", "");
-    return true;
+    std::string rustc = env_or_empty("RUSTC");
+    Toolchain toolchain;
+    if (!rustc.empty()) toolchain = identify_toolchain(rustc, config().dir);
+    std::string rustc_identity = rustc.empty() ? "none" : toolchain.identity;
+    RunKeyContext ctx{digests().digest(real_), rustc_identity, manifest_dir_, normaliser(), getenv_fn,
+                      environment_names(), digests()};
+    set_keys(compute_run_key(ctx), rustc.empty() ? "none" : toolchain.short_id());
   }
 
   int run_and_store() {
-    auto run_start = Clock::now();
+    auto start = Clock::now();
     TeeResult run = run_tee(real_, args_);
-    uint64_t run_ms = ms_since(run_start);
+    uint64_t run_ms = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
     if (run.exit_code != 0) {
       count_not_cached("script_failed");
       return run.exit_code;
@@ -118,8 +76,7 @@ class ScriptRun {
       if (auto reason = store_result(run, run_ms)) {
         count_not_cached(*reason);
       } else {
-        stats_.add("misses");
-        log("miss", "");
+        count_miss();
       }
     } catch (const std::exception& e) {
       warn("could not store the build-script run of {}: {}", package_, e.what());
@@ -128,30 +85,7 @@ class ScriptRun {
     return 0;
   }
 
-  void count_not_cached(const std::string& reason) {
-    try {
-      stats_.add("not_cached." + reason);
-    } catch (const std::exception&) {
-    }
-    log("not_cached", reason);
-  }
-
-  void count_error(const std::string& kind) {
-    try {
-      stats_.add("errors." + kind);
-    } catch (const std::exception&) {
-    }
-  }
-
  private:
-  static uint64_t ms_since(Clock::time_point t) {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
-  }
-
-  void log(const std::string& outcome, const std::string& detail) {
-    append_unit_log(config_.log_file, outcome, package_, kKind, detail);
-  }
-
   // Returns a reason when the run must not be stored.
   std::optional<std::string> store_result(const TeeResult& run, uint64_t run_ms) {
     RerunDirectives directives = parse_rerun_directives(run.out);
@@ -163,7 +97,7 @@ class ScriptRun {
     std::vector<SourceDigest> inputs;
     for (const auto& p : directives.changed_paths) {
       std::string abs = p[0] == '/' ? p : manifest_dir_ + "/" + p;
-      ManifestFile f = describe_input(abs, normaliser_.normalise(abs));
+      ManifestFile f = describe_input(abs, normaliser().normalise(abs));
       inputs.push_back({f.path, f.digest});
       candidate.files.push_back(std::move(f));
     }
@@ -171,20 +105,16 @@ class ScriptRun {
       const char* v = std::getenv(name.c_str());
       candidate.env.push_back({name, v ? std::optional<std::string>(v) : std::nullopt});
     }
-    candidate.result_key = compute_result_key(input_key_, inputs, candidate.env);
+    candidate.result_key = compute_result_key(input_key(), inputs, candidate.env);
 
     Entry entry;
     entry.crate_name = package_;
-    entry.unit_kind = kKind;
+    entry.unit_kind = "build-script-run";
     entry.compile_ms = run_ms;
     if (auto reason = collect_out_dir(entry)) return reason;
-    entry.blobs.push_back({":stdout", 0, true, normaliser_.normalise(run.out), ""});
-    entry.blobs.push_back({":stderr", 0, true, normaliser_.normalise(run.err), ""});
-
-    store_.put(candidate.result_key, encode_entry(entry, config_.compression_level));
-    Manifest manifest = Manifest::load(manifest_path_);
-    manifest.add(std::move(candidate));
-    manifest.save(manifest_path_);
+    entry.blobs.push_back({":stdout", 0, true, normaliser().normalise(run.out), "", ""});
+    entry.blobs.push_back({":stderr", 0, true, normaliser().normalise(run.err), "", ""});
+    save(std::move(candidate), entry);
     return std::nullopt;
   }
 
@@ -197,30 +127,23 @@ class ScriptRun {
       if (!it->is_regular_file(ec)) continue;
       std::string path = it->path().string();
       std::string data = read_file(path);
-      std::string normalised = normaliser_.normalise(data);
+      std::string normalised = normaliser().normalise(data);
       bool binary = data.find('\0') != std::string::npos;
       if (binary && normalised != data) return "embedded_path";
       auto st = stat_file(path);
-      entry.blobs.push_back({path.substr(out_dir_.size() + 1), st ? (st->mode & 07777) : 0644u,
-                             normalised != data, normalised != data ? normalised : std::move(data), ""});
+      bool rewritten = normalised != data;
+      entry.blobs.push_back({path.substr(out_dir_.size() + 1), st ? (st->mode & 07777) : 0644u, rewritten,
+                             rewritten ? std::move(normalised) : std::move(data), "", ""});
     }
     if (ec) throw std::runtime_error("cannot list " + out_dir_ + ": " + ec.message());
     return std::nullopt;
   }
 
-  const Config& config_;
   std::string real_;
   std::vector<std::string> args_;
-  LocalStore store_;
-  Stats stats_;
-  StatCache digests_;
   std::string out_dir_;
   std::string manifest_dir_;
   std::string package_;
-  PathNormaliser normaliser_;
-  std::string input_key_;
-  std::string manifest_path_;
-  Clock::time_point start_ = Clock::now();
 };
 
 [[noreturn]] void exec_script(const std::string& real, const std::vector<std::string>& args) {
@@ -245,13 +168,13 @@ int run_build_script(const std::string& real, const std::vector<std::string>& ar
   try {
     run.emplace(config, real, args);
     run->prepare();
-    if (run->try_replay()) return 0;
+    return run->serve_or_produce([&] { return run->run_and_store(); });
   } catch (const std::exception& e) {
+    // Thrown before the script ran: run it uncached.
     warn("cache unavailable for a build script, running it uncached: {}", e.what());
     if (run) run->count_error("lookup");
     exec_script(real, args);
   }
-  return run->run_and_store();
 }
 
 }  // namespace cratecache

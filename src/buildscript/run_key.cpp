@@ -5,7 +5,6 @@
 #include <cstdlib>
 
 #include "key/content_digest.h"
-#include "key/toolchain.h"
 #include "util/digest.h"
 #include "util/fs.h"
 #include "util/process.h"
@@ -67,9 +66,8 @@ std::string compute_run_key(const RunKeyContext& ctx) {
   }
 
   // The rustc the script may probe (version checks, autocfg), by identity rather than path.
-  const char* rustc = ctx.env("RUSTC");
   h.field("rustc");
-  h.field(rustc ? identify_toolchain(rustc, ctx.cache_dir).identity : "none");
+  h.field(ctx.rustc_identity);
 
   const char* cc = ctx.env("CC");
   for (const std::string& tool : {std::string(cc && *cc ? cc : "cc"), std::string("c++"), std::string("ar"),

@@ -14,11 +14,11 @@ namespace cratecache {
 
 struct RunKeyContext {
   std::string script_digest;
+  std::string rustc_identity;  // of $RUSTC, which scripts may probe
   std::string manifest_dir;  // CARGO_MANIFEST_DIR, the script's working directory
   const PathNormaliser& normaliser;
   Config::EnvLookup env;
   std::vector<std::string> env_names;
-  std::string cache_dir;
   StatCache& digests;
 };
 

@@ -28,6 +28,10 @@ void apply(Config& config, const std::string& name, const std::string& value, co
       int level = std::stoi(value);
       if (level < 0 || level > 19) throw std::invalid_argument("must be 0 (no compression) to 19");
       config.compression_level = level;
+    } else if (name == "lock_timeout") {
+      double seconds = std::stod(value);
+      if (seconds < 0) throw std::invalid_argument("negative timeout");
+      config.lock_timeout_ms = static_cast<uint64_t>(seconds * 1000);
     } else if (name == "log_file") {
       config.log_file = value;
     } else {
@@ -104,6 +108,7 @@ Config Config::load(const EnvLookup& env) {
       {"CRATECACHE_CACHE_PATH_PACKAGES", "cache_path_packages"},
       {"CRATECACHE_COMPRESSION_LEVEL", "compression_level"},
       {"CRATECACHE_LOG", "log_file"},
+      {"CRATECACHE_LOCK_TIMEOUT", "lock_timeout"},
   };
   for (const auto& [var, name] : kEnv) {
     if (const char* value = env(var)) apply(config, name, value, var);

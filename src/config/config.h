@@ -14,6 +14,7 @@ struct Config {
   bool cache_path_packages = false;     // CRATECACHE_CACHE_PATH_PACKAGES / cache_path_packages
   int compression_level = 3;            // CRATECACHE_COMPRESSION_LEVEL / compression_level (0: none)
   std::string log_file;                 // CRATECACHE_LOG / log_file
+  uint64_t lock_timeout_ms = 600000;    // CRATECACHE_LOCK_TIMEOUT (seconds) / lock_timeout
 
   using EnvLookup = std::function<const char*(const char*)>;
   // Throws std::runtime_error naming the bad setting and its source.

@@ -96,6 +96,9 @@ Toolchain identify_toolchain(const std::string& rustc, const std::string& cache_
                  {"files", snapshots}};
   try {
     write_file_atomic(record_path, record.dump());
+    // For listings (stats per toolchain, gc): what this identity is called.
+    write_file_atomic(cache_dir + "/toolchains/" + record["identity"].get<std::string>().substr(0, 16) + ".release",
+                      line_value(*version, "release: ") + " " + line_value(*version, "host: ") + "\n");
   } catch (const std::exception&) {
     // Not remembered: computed again next time.
   }

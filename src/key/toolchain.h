@@ -10,6 +10,8 @@ struct Toolchain {
   std::string release;   // e.g. "1.95.0", for stats and listings
   std::string host;
   std::string sysroot;
+  // Names the toolchain's directory in the store and its records.
+  std::string short_id() const { return identity.substr(0, 16); }
 };
 
 // Throws std::runtime_error when rustc cannot be probed.

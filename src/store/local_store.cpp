@@ -15,8 +15,13 @@
 namespace cratecache {
 namespace fs = std::filesystem;
 
+// Keys are "<toolchain id>/<digest>": a toolchain's entries share a directory, so its size is one
+// walk and dropping it is one removal.
 std::string LocalStore::entry_path(const std::string& key) const {
-  return dir_ + "/entries/" + key.substr(0, 2) + "/" + key + ".entry";
+  auto slash = key.find('/');
+  std::string toolchain = slash == std::string::npos ? "any" : key.substr(0, slash);
+  std::string digest = slash == std::string::npos ? key : key.substr(slash + 1);
+  return dir_ + "/entries/" + toolchain + "/" + digest.substr(0, 2) + "/" + digest + ".entry";
 }
 
 std::optional<std::string> LocalStore::get(const std::string& key) {

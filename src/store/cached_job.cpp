@@ -1,0 +1,122 @@
+#include "store/cached_job.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/materialise.h"
+#include "store/single_flight.h"
+#include "util/env.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "wrapper/unit_log.h"
+
+namespace cratecache {
+namespace {
+
+uint64_t ms_since(std::chrono::steady_clock::time_point t) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count());
+}
+
+}  // namespace
+
+CachedJob::CachedJob(const Config& config, std::string name, std::string kind, std::string out_dir,
+                     PathNormaliser normaliser)
+    : config_(config),
+      name_(std::move(name)),
+      kind_(std::move(kind)),
+      out_dir_(std::move(out_dir)),
+      normaliser_(std::move(normaliser)),
+      store_(config.dir, config.max_size),
+      stats_(config.dir),
+      digests_(config.dir + "/stat") {}
+
+void CachedJob::set_keys(std::string input_key, std::string toolchain_id) {
+  input_key_ = std::move(input_key);
+  toolchain_id_ = std::move(toolchain_id);
+  manifest_path_ = config_.dir + "/manifests/" + input_key_.substr(0, 2) + "/" + input_key_ + ".json";
+}
+
+int CachedJob::serve_or_produce(const std::function<int()>& produce) {
+  if (try_replay()) return 0;
+  SingleFlight flight(config_.dir, input_key_);
+  if (!flight.try_lock()) {
+    // Someone else is producing this very result: wait for it rather than duplicate the work.
+    stats_.add("single_flight_waits");
+    bool got_lock = flight.wait(std::chrono::milliseconds(config_.lock_timeout_ms));
+    if (!got_lock) count_error("single_flight_timeout");
+    if (try_replay()) return 0;
+  }
+  return produce();
+}
+
+bool CachedJob::try_replay() {
+  auto key = Manifest::load(manifest_path_).match(normaliser_, getenv_fn);
+  if (!key) return false;
+  auto bytes = store_.get(*key);
+  if (!bytes) return false;
+  Replay replay;
+  try {
+    replay = materialise(*bytes, out_dir_, normaliser_, digests_);
+  } catch (const CorruptEntry& e) {
+    warn("removing corrupt cache entry of {} ({})", name_, e.what());
+    store_.remove(*key);
+    count_error("corrupt_entry");
+    return false;
+  }
+  after_materialise();
+  // Outputs first, then the messages: Cargo may act on an artifact notice at once.
+  replay_output(replay);
+  uint64_t spent = ms_since(start_);
+  uint64_t saved = replay.info.compile_ms > spent ? replay.info.compile_ms - spent : 0;
+  stats_.add_many({{"hits", 1}, {"hits." + kind_, 1}, {"time_saved_ms", static_cast<int64_t>(saved)}});
+  mark_toolchain_used();
+  log("hit", "");
+  return true;
+}
+
+void CachedJob::save(ManifestCandidate candidate, Entry& entry) {
+  candidate.result_key = toolchain_id_ + "/" + candidate.result_key;
+  store_.put(candidate.result_key, encode_entry(entry, config_.compression_level));
+  Manifest manifest = Manifest::load(manifest_path_);
+  manifest.add(std::move(candidate));
+  manifest.save(manifest_path_);
+  mark_toolchain_used();
+}
+
+void CachedJob::count_miss() {
+  stats_.add_many({{"misses", 1}, {"misses." + kind_, 1}});
+  log("miss", "");
+}
+
+void CachedJob::count_not_cached(const std::string& reason) {
+  try {
+    stats_.add("not_cached." + reason);
+  } catch (const std::exception&) {
+    // Counting is best effort; the build is what matters.
+  }
+  log("not_cached", reason);
+}
+
+void CachedJob::count_error(const std::string& kind) {
+  try {
+    stats_.add("errors." + kind);
+  } catch (const std::exception&) {
+  }
+}
+
+void CachedJob::log(const std::string& outcome, const std::string& detail) {
+  append_unit_log(config_.log_file, outcome, name_, kind_, detail);
+}
+
+// The mtime of toolchains/<id>.used is when the toolchain last served or stored anything
+// (`cratecache gc --drop-toolchains-unused-for`).
+void CachedJob::mark_toolchain_used() {
+  std::string path = config_.dir + "/toolchains/" + toolchain_id_ + ".used";
+  if (::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0) return;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0) ::close(fd);
+}
+
+}  // namespace cratecache

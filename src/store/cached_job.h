@@ -1,0 +1,67 @@
+#pragma once
+// What a rustc unit and a build-script run share: looking a result up through the manifest of its
+// input key, replaying a hit into a directory, single-flight between concurrent misses, storing a
+// new result, and the counters and log line of each outcome.
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+#include "key/manifest.h"
+#include "key/path_normaliser.h"
+#include "key/stat_cache.h"
+#include "store/entry.h"
+#include "store/local_store.h"
+#include "store/stats.h"
+
+namespace cratecache {
+
+class CachedJob {
+ public:
+  // `name` is the crate or package, `kind` the unit kind (for stats and the log), `out_dir` where
+  // a hit's files go.
+  CachedJob(const Config& config, std::string name, std::string kind, std::string out_dir,
+            PathNormaliser normaliser);
+  virtual ~CachedJob() = default;
+
+  // Serves a stored result, or calls `produce` (which runs the real tool and may call save()).
+  // Returns the exit code to give Cargo. Throws only before anything ran.
+  int serve_or_produce(const std::function<int()>& produce);
+
+  void save(ManifestCandidate candidate, Entry& entry);
+  void count_miss();
+  void count_not_cached(const std::string& reason);
+  void count_error(const std::string& kind);
+
+  const PathNormaliser& normaliser() const { return normaliser_; }
+  StatCache& digests() { return digests_; }
+  const Config& config() const { return config_; }
+
+ protected:
+  // The keys must be set (by the subclass' preparation) before serve_or_produce.
+  void set_keys(std::string input_key, std::string toolchain_id);
+  const std::string& input_key() const { return input_key_; }
+  // Called after a hit's files are in place, before its messages are replayed.
+  virtual void after_materialise() {}
+
+ private:
+  bool try_replay();
+  void log(const std::string& outcome, const std::string& detail);
+  void mark_toolchain_used();
+
+  const Config& config_;
+  std::string name_;
+  std::string kind_;
+  std::string out_dir_;
+  PathNormaliser normaliser_;
+  LocalStore store_;
+  Stats stats_;
+  StatCache digests_;
+  std::string input_key_;
+  std::string toolchain_id_;
+  std::string manifest_path_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace cratecache

@@ -1,0 +1,57 @@
+#include "store/single_flight.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "util/fs.h"
+
+namespace cratecache {
+
+SingleFlight::SingleFlight(const std::string& dir, const std::string& key)
+    : path_(dir + "/locks/" + key.substr(0, 2) + "/" + key + ".lock") {
+  // O_CLOEXEC: the compiler we spawn must not inherit (and so prolong) the lock.
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    try {
+      make_dirs(dirname_of(path_));
+    } catch (const std::exception&) {
+      return;  // No lock directory: run without single-flight.
+    }
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  }
+}
+
+SingleFlight::~SingleFlight() {
+  unlock();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool SingleFlight::try_lock() {
+  if (fd_ < 0) return true;
+  locked_ = ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
+  return locked_;
+}
+
+bool SingleFlight::wait(std::chrono::milliseconds timeout) {
+  if (fd_ < 0) return true;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::milliseconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (try_lock()) return true;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+void SingleFlight::unlock() {
+  if (locked_) {
+    ::flock(fd_, LOCK_UN);
+    locked_ = false;
+  }
+}
+
+}  // namespace cratecache
