@@ -20,9 +20,12 @@ constexpr const char* kExact[] = {"TARGET",       "HOST",          "PROFILE",   
                                   "DEBUG",        "OUT_DIR",       "RUSTC_LINKER", "LIBRARY_PATH",
                                   "CPATH",        "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "SOURCE_DATE_EPOCH",
                                   "RUSTC_BOOTSTRAP"};
-// Cargo's own bookkeeping, or paths whose content is keyed another way.
-constexpr const char* kIgnored[] = {"CARGO_MAKEFLAGS", "CARGO", "CARGO_HOME", "RUSTC", "RUSTDOC",
-                                    "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "NUM_JOBS"};
+// What Cargo sets for a build script. Other CARGO_* variables are the user's Cargo settings
+// (CARGO_TARGET_DIR, CARGO_TERM_COLOR, ...), which the script inherits but does not use unless it
+// says so with rerun-if-env-changed, which the manifest level records.
+constexpr const char* kCargoPrefixes[] = {"CARGO_PKG_", "CARGO_FEATURE_", "CARGO_CFG_"};
+constexpr const char* kCargoExact[] = {"CARGO_MANIFEST_DIR", "CARGO_MANIFEST_PATH", "CARGO_MANIFEST_LINKS",
+                                       "CARGO_ENCODED_RUSTFLAGS", "CARGO_PRIMARY_PACKAGE"};
 
 std::string tool_digest(const std::string& name, StatCache& digests) {
   auto path = find_in_path(name);
@@ -34,10 +37,13 @@ std::string tool_digest(const std::string& name, StatCache& digests) {
 }  // namespace
 
 bool is_keyed_build_env_var(const std::string& name) {
-  for (const char* i : kIgnored) {
-    if (name == i) return false;
+  for (const char* p : kCargoPrefixes) {
+    if (name.rfind(p, 0) == 0) return true;
   }
-  if (name.rfind("CARGO_", 0) == 0 || name.rfind("DEP_", 0) == 0) return true;
+  for (const char* e : kCargoExact) {
+    if (name == e) return true;
+  }
+  if (name.rfind("DEP_", 0) == 0) return true;
   for (const char* e : kExact) {
     if (name == e) return true;
   }

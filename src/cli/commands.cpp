@@ -5,9 +5,14 @@
 
 #include <unistd.h>
 
+#include <ctime>
+
 #include "cli/setup_command.h"
 #include "cli/stats_command.h"
 #include "config/config.h"
+#include "manager/gc.h"
+#include "manager/project_record.h"
+#include "manager/warm.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -24,10 +29,30 @@ constexpr const char* kDescription =
     "Use it as Cargo's rustc wrapper:  RUSTC_WRAPPER=cratecache cargo build\n"
     "(or run `cratecache setup` once). Settings: docs/config.md (CRATECACHE_DIR, CRATECACHE_MAX_SIZE, ...).";
 
+int list_projects(const Config& config) {
+  auto records = ProjectDb(config.dir).list();
+  if (records.empty()) {
+    fmt::print("No projects recorded yet in {}.\n", config.dir);
+    return 0;
+  }
+  fmt::print("{:<20} {:<8} {:<10} {:>6}  {}\n", "last built", "profile", "toolchain", "builds", "manifest");
+  for (const auto& r : records) {
+    char when[32];
+    std::time_t t = static_cast<std::time_t>(r.last_built);
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", std::localtime(&t));
+    fmt::print("{:<20} {:<8} {:<10} {:>6}  {}{}\n", when, r.profile, r.toolchain, r.builds, r.manifest_path,
+               r.target.empty() ? "" : " (" + r.target + ")");
+  }
+  return 0;
+}
+
 }  // namespace
 
 bool is_subcommand(const std::string& word) {
-  return word == "stats" || word == "zero-stats" || word == "setup" || word == "help" || word.rfind("-", 0) == 0;
+  for (const char* c : {"stats", "zero-stats", "setup", "projects", "warm", "gc", "help"}) {
+    if (word == c) return true;
+  }
+  return word.rfind("-", 0) == 0;
 }
 
 int run_cli(const std::vector<std::string>& args) {
@@ -39,6 +64,28 @@ int run_cli(const std::vector<std::string>& args) {
   stats->add_flag("--json", as_json, "Print machine-readable JSON");
   auto* zero = app.add_subcommand("zero-stats", "Reset the statistics counters");
   auto* setup = app.add_subcommand("setup", "Set build.rustc-wrapper in $CARGO_HOME/config.toml to this binary");
+  auto* projects = app.add_subcommand("projects", "List the projects recorded for `warm`");
+
+  WarmOptions warm_options;
+  std::string profiles;
+  int since_days = -1, top = -1;
+  auto* warm = app.add_subcommand("warm", "Build the dependencies of recorded projects (or a manifest) into the cache");
+  warm->add_option("--toolchain", warm_options.toolchain, "rustup toolchain name, or path to rustc or a toolchain dir");
+  warm->add_option("--profile", profiles, "Profiles to build, comma-separated (default: each project's own)");
+  warm->add_option("--target", warm_options.target, "Target triple (default: each project's own)");
+  warm->add_option("-j,--jobs", warm_options.jobs, "Projects built at once")->check(CLI::PositiveNumber);
+  warm->add_option("--manifest", warm_options.manifest, "Operator manifest (TOML) instead of the records")
+      ->check(CLI::ExistingFile);
+  warm->add_option("--since-days", since_days, "Only projects built in the last N days");
+  warm->add_option("--top", top, "Only the N most built projects");
+
+  GcOptions gc_options;
+  std::string gc_size;
+  int drop_days = -1;
+  auto* gc = app.add_subcommand("gc", "Trim the store (least recently used first) and drop unused toolchains");
+  gc->add_option("--max-size", gc_size, "Size to trim to, e.g. 5G (default: the configured max_size)");
+  gc->add_option("--drop-toolchains-unused-for", drop_days, "Remove entries of toolchains unused for N days");
+
   app.add_subcommand("help", "Show this help")->callback([&] { throw CLI::CallForHelp(); });
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -52,6 +99,23 @@ int run_cli(const std::vector<std::string>& args) {
     if (*stats) return print_stats(config, as_json);
     if (*zero) return zero_stats(config);
     if (*setup) return setup_cargo_config(own_executable());
+    if (*projects) return list_projects(config);
+    if (*warm) {
+      for (size_t start = 0; start < profiles.size();) {
+        size_t comma = profiles.find(',', start);
+        if (comma == std::string::npos) comma = profiles.size();
+        if (comma > start) warm_options.profiles.push_back(profiles.substr(start, comma - start));
+        start = comma + 1;
+      }
+      if (since_days >= 0) warm_options.filter.used_within_days = since_days;
+      if (top >= 0) warm_options.filter.top = static_cast<size_t>(top);
+      return run_warm(config, warm_options);
+    }
+    if (*gc) {
+      if (!gc_size.empty()) gc_options.max_size = parse_size(gc_size);
+      if (drop_days >= 0) gc_options.drop_unused_for_days = drop_days;
+      return run_gc(config, gc_options);
+    }
   } catch (const std::exception& e) {
     fmt::print(stderr, "cratecache: error: {}\n", e.what());
     return 1;

@@ -16,9 +16,16 @@ json stats_document(const Config& config) {
   auto totals = Stats(config.dir).totals();
   StoreUsage usage = LocalStore(config.dir, config.max_size).usage();
   json doc = {{"hits", 0},        {"misses", 0},          {"not_cached", json::object()},
-              {"errors", json::object()}, {"hits_by_kind", json::object()},
+              {"errors", json::object()}, {"hits_by_kind", json::object()}, {"misses_by_kind", json::object()},
+              {"single_flight_waits", 0},
               {"entries", usage.entries}, {"bytes", usage.bytes}, {"max_size", config.max_size},
               {"evicted", 0},     {"time_saved_s", 0.0},  {"cache_dir", config.dir}};
+  json toolchains = json::array();
+  for (const auto& t : LocalStore(config.dir, config.max_size).usage_by_toolchain()) {
+    toolchains.push_back({{"id", t.id}, {"release", t.release}, {"entries", t.usage.entries},
+                          {"bytes", t.usage.bytes}, {"last_used", t.last_used}});
+  }
+  doc["toolchains"] = toolchains;
   for (const auto& [name, value] : totals) {
     auto dot = name.find('.');
     std::string group = name.substr(0, dot);
@@ -28,7 +35,9 @@ json stats_document(const Config& config) {
       doc[group][name.substr(dot + 1)] = value;
     } else if (dot != std::string::npos && group == "hits") {
       doc["hits_by_kind"][name.substr(dot + 1)] = value;
-    } else if (name == "hits" || name == "misses" || name == "evicted") {
+    } else if (dot != std::string::npos && group == "misses") {
+      doc["misses_by_kind"][name.substr(dot + 1)] = value;
+    } else if (name == "hits" || name == "misses" || name == "evicted" || name == "single_flight_waits") {
       doc[name] = value;
     }
   }
@@ -70,6 +79,12 @@ int print_stats(const Config& config, bool as_json) {
   fmt::print("Entries                {}\n", doc["entries"].get<uint64_t>());
   fmt::print("Size                   {} of {}\n", human_bytes(doc["bytes"]), human_bytes(config.max_size));
   fmt::print("Time saved             {:.1f} s\n", doc["time_saved_s"].get<double>());
+  if (!doc["toolchains"].empty()) fmt::print("Per toolchain\n");
+  for (const auto& t : doc["toolchains"]) {
+    fmt::print("  {:<36} {:>6} entries  {}\n", t["release"].get<std::string>().empty() ? t["id"].get<std::string>()
+                                                                                        : t["release"].get<std::string>(),
+               t["entries"].get<uint64_t>(), human_bytes(t["bytes"]));
+  }
   return 0;
 }
 

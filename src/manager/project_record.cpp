@@ -166,6 +166,8 @@ void record_project_build(const Config& config, const std::string& rustc, const 
   if (!std::getenv("CARGO_PRIMARY_PACKAGE") || args.unit_kind() == UnitKind::BuildScript) return;
   const char* manifest = std::getenv("CARGO_MANIFEST_PATH");
   if (!manifest || !*manifest || args.out_dir.empty()) return;
+  // The stub projects of `cratecache warm` are not projects of anyone's.
+  if (std::string(manifest).rfind(config.dir + "/", 0) == 0) return;
   try {
     ProjectRecord r;
     r.manifest_path = manifest;

@@ -52,6 +52,41 @@ StoreUsage LocalStore::usage() const {
   return u;
 }
 
+std::vector<ToolchainUsage> LocalStore::usage_by_toolchain() const {
+  std::vector<ToolchainUsage> out;
+  std::error_code ec;
+  for (fs::directory_iterator dir(dir_ + "/entries", ec), end; !ec && dir != end; dir.increment(ec)) {
+    if (!dir->is_directory(ec)) continue;
+    ToolchainUsage t;
+    t.id = dir->path().filename().string();
+    t.release = try_read_file(dir_ + "/toolchains/" + t.id + ".release").value_or("");
+    while (!t.release.empty() && t.release.back() == '\n') t.release.pop_back();
+    if (auto st = stat_file(dir_ + "/toolchains/" + t.id + ".used")) t.last_used = st->mtime_ns / 1000000000;
+    std::error_code ec2;
+    for (fs::recursive_directory_iterator it(dir->path(), ec2), e2; !ec2 && it != e2; it.increment(ec2)) {
+      if (it->is_regular_file(ec2) && it->path().extension() == ".entry") {
+        ++t.usage.entries;
+        t.usage.bytes += it->file_size(ec2);
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+uint64_t LocalStore::drop_toolchain(const std::string& id) {
+  uint64_t freed = 0;
+  for (const auto& t : usage_by_toolchain()) {
+    if (t.id == id) freed = t.usage.bytes;
+  }
+  std::error_code ec;
+  fs::remove_all(dir_ + "/entries/" + id, ec);
+  if (ec) throw std::runtime_error("cannot remove " + dir_ + "/entries/" + id + ": " + ec.message());
+  fs::remove(dir_ + "/toolchains/" + id + ".used", ec);
+  Stats(dir_).set_store_size(usage().bytes);
+  return freed;
+}
+
 uint64_t LocalStore::evict_to(uint64_t target) {
   struct Item {
     fs::path path;

@@ -3,6 +3,7 @@
 // file and renamed. An entry's mtime is its last use, for LRU eviction.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "store/storage.h"
 
@@ -11,6 +12,13 @@ namespace cratecache {
 struct StoreUsage {
   uint64_t entries = 0;
   uint64_t bytes = 0;
+};
+
+struct ToolchainUsage {
+  std::string id;       // directory name under entries/
+  std::string release;  // e.g. "1.95.0 x86_64-unknown-linux-gnu", when known
+  StoreUsage usage;
+  int64_t last_used = 0;  // unix seconds; 0 when unknown
 };
 
 class LocalStore : public Storage {
@@ -22,6 +30,9 @@ class LocalStore : public Storage {
   void remove(const std::string& key) override;
 
   StoreUsage usage() const;
+  std::vector<ToolchainUsage> usage_by_toolchain() const;
+  // Removes every entry of one toolchain; returns the bytes freed.
+  uint64_t drop_toolchain(const std::string& id);
   // Deletes least recently used entries until the store holds at most `target` bytes.
   // Returns the number of entries removed.
   uint64_t evict_to(uint64_t target);

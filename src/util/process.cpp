@@ -147,6 +147,38 @@ std::optional<std::string> run_capture(const std::string& program, const std::ve
   return out;
 }
 
+int spawn_logged(const std::string& program, const std::vector<std::string>& args,
+                 const std::vector<std::pair<std::string, std::string>>& env, const std::string& log_path) {
+  int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log < 0) throw std::runtime_error("cannot open " + log_path + ": " + std::strerror(errno));
+  auto argv = make_argv(program, args);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(log);
+    throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    ::dup2(log, STDOUT_FILENO);
+    ::dup2(log, STDERR_FILENO);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    ::execvp(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(log);
+  return pid;
+}
+
+std::pair<int, int> wait_any_child(bool block) {
+  int status = 0;
+  pid_t pid;
+  while ((pid = ::waitpid(-1, &status, block ? 0 : WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (pid <= 0) return {pid < 0 ? -1 : 0, 0};
+  return {pid, exit_code_of(status)};
+}
+
 void exec_program(const std::string& program, const std::vector<std::string>& args) {
   auto argv = make_argv(program, args);
   ::execvp(program.c_str(), argv.data());

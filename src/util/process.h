@@ -20,6 +20,14 @@ TeeResult run_tee(const std::string& program, const std::vector<std::string>& ar
 // Runs a short probe and returns its stdout when it exits 0.
 std::optional<std::string> run_capture(const std::string& program, const std::vector<std::string>& args);
 
+// Starts `program args...` in the background with extra environment variables and its stdout and
+// stderr appended to `log_path`; returns the child's pid. Throws when it cannot start.
+int spawn_logged(const std::string& program, const std::vector<std::string>& args,
+                 const std::vector<std::pair<std::string, std::string>>& env, const std::string& log_path);
+// Reaps a finished child: its pid and exit code; pid 0 when none has finished (only when not
+// blocking), pid -1 when there is no child left.
+std::pair<int, int> wait_any_child(bool block);
+
 // Replaces this process with `program args...`; returns only if exec failed.
 void exec_program(const std::string& program, const std::vector<std::string>& args);
 

@@ -134,7 +134,8 @@ entry_count() {
 # serve_check EXE: runs hello-hyper on an ephemeral loopback port (it prints the bound address,
 # so no port race) and checks one request's response.
 serve_check() {
-  local out=$WORK/serve.out addr="" body pid i
+  local out addr="" body pid i
+  out=$(mktemp "$WORK/serve.XXXXXX") # a fresh file: a reused one may still show an old address
   "$1" 127.0.0.1:0 >"$out" 2>&1 &
   pid=$!
   at_exit "kill $pid"
@@ -145,7 +146,12 @@ serve_check() {
     sleep 0.1
   done
   [ -n "$addr" ] || { cat "$out" >&2; fail "server $1 did not start (tried $i times)"; }
-  body=$(curl -sS --max-time 10 "http://$addr/") || fail "request to $addr failed"
+  body=$(curl -sS --max-time 10 "http://$addr/") || {
+    sleep 0.2
+    kill -0 "$pid" 2>/dev/null || echo "(server $pid has exited)" >&2
+    cat "$out" >&2
+    fail "request to $addr ($1) failed"
+  }
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   assert_eq "hello from cratecache" "$body" "response of $1"

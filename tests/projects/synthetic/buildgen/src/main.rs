@@ -1,3 +1,3 @@
 fn main() {
-    println!("{}", buildgen::GENERATED);
+    println!("{} | {} | {}", buildgen::GENERATED, buildgen::RUSTC_VERSION, buildgen::BUILD_VAR);
 }

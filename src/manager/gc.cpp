@@ -1,0 +1,48 @@
+#include "manager/gc.h"
+
+#include <fmt/core.h>
+
+#include <ctime>
+#include <filesystem>
+
+#include "store/local_store.h"
+#include "util/fs.h"
+
+namespace cratecache {
+namespace {
+
+std::string mib(uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20)); }
+
+// Lock files are only meaningful while a build holds them; old ones are litter.
+void remove_stale_locks(const std::string& dir) {
+  namespace fs = std::filesystem;
+  auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24);
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir + "/locks", ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec) && it->last_write_time(ec) < cutoff) fs::remove(it->path(), ec);
+  }
+}
+
+}  // namespace
+
+int run_gc(const Config& config, const GcOptions& options) {
+  LocalStore store(config.dir, config.max_size);
+  if (options.drop_unused_for_days) {
+    int64_t cutoff = static_cast<int64_t>(std::time(nullptr)) - int64_t{*options.drop_unused_for_days} * 86400;
+    for (const auto& t : store.usage_by_toolchain()) {
+      if (t.last_used >= cutoff) continue;
+      uint64_t freed = store.drop_toolchain(t.id);
+      fmt::print("dropped toolchain {} ({}): {} entries, {}\n", t.id, t.release.empty() ? "unknown" : t.release,
+                 t.usage.entries, mib(freed));
+    }
+  }
+  uint64_t limit = options.max_size.value_or(config.max_size);
+  uint64_t removed = store.evict_to(limit);
+  remove_stale_locks(config.dir);
+  StoreUsage after = store.usage();
+  fmt::print("gc: removed {} least recently used entries; store now {} entries, {} (limit {})\n", removed,
+             after.entries, mib(after.bytes), mib(limit));
+  return 0;
+}
+
+}  // namespace cratecache

@@ -1,0 +1,41 @@
+#pragma once
+// What `cratecache warm` builds: the dependency tables and lockfile of a recorded project, or of
+// an entry in an operator's manifest, each turned into a stub project with no code of its own.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "manager/project_record.h"
+
+namespace cratecache {
+
+struct WarmSource {
+  std::string label;         // shown in progress and failure reports
+  std::string dependencies;  // TOML from dependency_tables()
+  std::string lockfile;      // may be empty: Cargo resolves (offline, from its configured sources)
+  std::string profile;       // from the record; may be overridden
+  std::string target;
+};
+
+// Operator manifest (TOML):
+//   [[project]]  manifest = "path/Cargo.toml"   lockfile = "path/Cargo.lock" (optional)
+//                profile = "release" (optional)
+//   [[crate]]    name = "serde"  version = "1.0.152"  features = ["derive"]  (optional)
+// All [[crate]] entries form one stub project. Relative paths are relative to the manifest file.
+// Throws std::runtime_error with the file and the problem.
+std::vector<WarmSource> read_warm_manifest(const std::string& path);
+
+struct RecordFilter {
+  std::optional<int> used_within_days;
+  std::optional<size_t> top;  // the N most built
+};
+
+std::vector<WarmSource> sources_from_records(std::vector<ProjectRecord> records, const RecordFilter& filter);
+
+// Writes <dir>/Cargo.toml, Cargo.lock and an empty src/lib.rs.
+void write_stub_project(const std::string& dir, const WarmSource& source);
+
+// Number of distinct packages across the sources' lockfiles (an estimate of the units to build).
+size_t count_locked_packages(const std::vector<WarmSource>& sources);
+
+}  // namespace cratecache
