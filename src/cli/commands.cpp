@@ -13,6 +13,7 @@
 #include "manager/gc.h"
 #include "manager/project_record.h"
 #include "manager/warm.h"
+#include "store/tiered_storage.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -49,7 +50,7 @@ int list_projects(const Config& config) {
 }  // namespace
 
 bool is_subcommand(const std::string& word) {
-  for (const char* c : {"stats", "zero-stats", "setup", "projects", "warm", "gc", "help"}) {
+  for (const char* c : {"stats", "zero-stats", "setup", "projects", "warm", "gc", "flush-uploads", "help"}) {
     if (word == c) return true;
   }
   return word.rfind("-", 0) == 0;
@@ -86,6 +87,10 @@ int run_cli(const std::vector<std::string>& args) {
   gc->add_option("--max-size", gc_size, "Size to trim to, e.g. 5G (default: the configured max_size)");
   gc->add_option("--drop-toolchains-unused-for", drop_days, "Remove entries of toolchains unused for N days");
 
+  int flush_timeout = 120;
+  auto* flush = app.add_subcommand("flush-uploads", "Wait until background uploads to the remote tier are done");
+  flush->add_option("--timeout", flush_timeout, "Seconds to wait at most");
+
   app.add_subcommand("help", "Show this help")->callback([&] { throw CLI::CallForHelp(); });
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -100,6 +105,11 @@ int run_cli(const std::vector<std::string>& args) {
     if (*zero) return zero_stats(config);
     if (*setup) return setup_cargo_config(own_executable());
     if (*projects) return list_projects(config);
+    if (*flush) {
+      if (flush_uploads(config.dir, flush_timeout)) return 0;
+      fmt::print(stderr, "cratecache: uploads still running after {} s\n", flush_timeout);
+      return 1;
+    }
     if (*warm) {
       for (size_t start = 0; start < profiles.size();) {
         size_t comma = profiles.find(',', start);

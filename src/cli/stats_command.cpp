@@ -17,7 +17,7 @@ json stats_document(const Config& config) {
   StoreUsage usage = LocalStore(config.dir, config.max_size).usage();
   json doc = {{"hits", 0},        {"misses", 0},          {"not_cached", json::object()},
               {"errors", json::object()}, {"hits_by_kind", json::object()}, {"misses_by_kind", json::object()},
-              {"single_flight_waits", 0},
+              {"single_flight_waits", 0}, {"remote_hits", 0}, {"remote_uploads", 0},
               {"entries", usage.entries}, {"bytes", usage.bytes}, {"max_size", config.max_size},
               {"evicted", 0},     {"time_saved_s", 0.0},  {"cache_dir", config.dir}};
   json toolchains = json::array();
@@ -37,7 +37,8 @@ json stats_document(const Config& config) {
       doc["hits_by_kind"][name.substr(dot + 1)] = value;
     } else if (dot != std::string::npos && group == "misses") {
       doc["misses_by_kind"][name.substr(dot + 1)] = value;
-    } else if (name == "hits" || name == "misses" || name == "evicted" || name == "single_flight_waits") {
+    } else if (name == "hits" || name == "misses" || name == "evicted" || name == "single_flight_waits" ||
+               name == "remote_hits" || name == "remote_uploads") {
       doc[name] = value;
     }
   }

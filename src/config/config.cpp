@@ -32,6 +32,18 @@ void apply(Config& config, const std::string& name, const std::string& value, co
       double seconds = std::stod(value);
       if (seconds < 0) throw std::invalid_argument("negative timeout");
       config.lock_timeout_ms = static_cast<uint64_t>(seconds * 1000);
+    } else if (name == "remote") {
+      config.remote = value;
+    } else if (name == "remote_policy") {
+      config.remote_policy = value;
+    } else if (name == "remote_connect_timeout_ms") {
+      config.remote_connect_timeout_ms = std::stoull(value);
+    } else if (name == "remote_timeout_ms") {
+      config.remote_timeout_ms = std::stoull(value);
+    } else if (name == "signing_key") {
+      config.signing_key = value;
+    } else if (name == "require_signature") {
+      config.require_signature = parse_bool(value);
     } else if (name == "log_file") {
       config.log_file = value;
     } else {
@@ -109,6 +121,12 @@ Config Config::load(const EnvLookup& env) {
       {"CRATECACHE_COMPRESSION_LEVEL", "compression_level"},
       {"CRATECACHE_LOG", "log_file"},
       {"CRATECACHE_LOCK_TIMEOUT", "lock_timeout"},
+      {"CRATECACHE_REMOTE", "remote"},
+      {"CRATECACHE_REMOTE_POLICY", "remote_policy"},
+      {"CRATECACHE_REMOTE_CONNECT_TIMEOUT_MS", "remote_connect_timeout_ms"},
+      {"CRATECACHE_REMOTE_TIMEOUT_MS", "remote_timeout_ms"},
+      {"CRATECACHE_SIGNING_KEY", "signing_key"},
+      {"CRATECACHE_REQUIRE_SIGNATURE", "require_signature"},
   };
   for (const auto& [var, name] : kEnv) {
     if (const char* value = env(var)) apply(config, name, value, var);

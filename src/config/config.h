@@ -15,6 +15,12 @@ struct Config {
   int compression_level = 3;            // CRATECACHE_COMPRESSION_LEVEL / compression_level (0: none)
   std::string log_file;                 // CRATECACHE_LOG / log_file
   uint64_t lock_timeout_ms = 600000;    // CRATECACHE_LOCK_TIMEOUT (seconds) / lock_timeout
+  std::string remote;                   // CRATECACHE_REMOTE / remote: redis://, http(s)://, s3:// URL
+  std::string remote_policy;            // CRATECACHE_REMOTE_POLICY / remote_policy
+  uint64_t remote_connect_timeout_ms = 500;  // CRATECACHE_REMOTE_CONNECT_TIMEOUT_MS
+  uint64_t remote_timeout_ms = 5000;    // CRATECACHE_REMOTE_TIMEOUT_MS: I/O stall limit
+  std::string signing_key;              // CRATECACHE_SIGNING_KEY / signing_key: HMAC key file
+  bool require_signature = false;       // CRATECACHE_REQUIRE_SIGNATURE / require_signature
 
   using EnvLookup = std::function<const char*(const char*)>;
   // Throws std::runtime_error naming the bad setting and its source.

@@ -46,11 +46,14 @@ ManifestFile describe_input(const std::string& path, std::string normalised_path
 }
 
 Manifest Manifest::load(const std::string& path) {
-  Manifest m;
   auto text = try_read_file(path);
-  if (!text) return m;
+  return text ? parse(*text) : Manifest();
+}
+
+Manifest Manifest::parse(const std::string& text) {
+  Manifest m;
   try {
-    json doc = json::parse(*text);
+    json doc = json::parse(text);
     for (const auto& c : doc.at("candidates")) {
       ManifestCandidate cand;
       cand.result_key = c.at("key");
@@ -77,7 +80,7 @@ Manifest Manifest::load(const std::string& path) {
   return m;
 }
 
-void Manifest::save(const std::string& path) const {
+std::string Manifest::serialize() const {
   json cands = json::array();
   for (const auto& c : candidates_) {
     json files = json::array();
@@ -88,7 +91,17 @@ void Manifest::save(const std::string& path) const {
     for (const auto& e : c.env) env.push_back(json::array({e.name, e.value ? json(*e.value) : json(nullptr)}));
     cands.push_back({{"key", c.result_key}, {"files", files}, {"env", env}});
   }
-  write_file_atomic(path, json{{"candidates", cands}}.dump(-1, ' ', false, json::error_handler_t::replace));
+  return json{{"candidates", cands}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void Manifest::save(const std::string& path) const { write_file_atomic(path, serialize()); }
+
+void Manifest::merge(const Manifest& other) {
+  for (const auto& c : other.candidates_) {
+    bool known = false;
+    for (const auto& mine : candidates_) known = known || mine.result_key == c.result_key;
+    if (!known && candidates_.size() < kMaxCandidates) candidates_.push_back(c);
+  }
 }
 
 std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, const Config::EnvLookup& env) const {

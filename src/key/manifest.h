@@ -34,6 +34,8 @@ class Manifest {
 
   // An unreadable or damaged manifest is an empty one.
   static Manifest load(const std::string& path);
+  static Manifest parse(const std::string& text);
+  std::string serialize() const;
   void save(const std::string& path) const;
 
   // The result key of the first candidate whose files and env-deps all match what is on disk and
@@ -41,6 +43,8 @@ class Manifest {
   std::optional<std::string> match(const PathNormaliser& normaliser, const Config::EnvLookup& env) const;
   // Newest first; an older candidate with the same result key is dropped.
   void add(ManifestCandidate candidate);
+  // Adds the other manifest's candidates after this one's (a remote manifest merged locally).
+  void merge(const Manifest& other);
 
   const std::vector<ManifestCandidate>& candidates() const { return candidates_; }
 

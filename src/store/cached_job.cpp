@@ -28,7 +28,7 @@ CachedJob::CachedJob(const Config& config, std::string name, std::string kind, s
       kind_(std::move(kind)),
       out_dir_(std::move(out_dir)),
       normaliser_(std::move(normaliser)),
-      store_(config.dir, config.max_size),
+      store_(config),
       stats_(config.dir),
       digests_(config.dir + "/stat") {}
 
@@ -53,6 +53,7 @@ int CachedJob::serve_or_produce(const std::function<int()>& produce) {
 
 bool CachedJob::try_replay() {
   auto key = Manifest::load(manifest_path_).match(normaliser_, getenv_fn);
+  if (!key) key = match_remote_manifest();
   if (!key) return false;
   auto bytes = store_.get(*key);
   if (!bytes) return false;
@@ -76,12 +77,31 @@ bool CachedJob::try_replay() {
   return true;
 }
 
+// Another machine may have produced this input key: its manifest is on the remote tier.
+std::optional<std::string> CachedJob::match_remote_manifest() {
+  auto text = store_.get_remote_manifest(input_key_);
+  if (!text) return std::nullopt;
+  Manifest remote = Manifest::parse(*text);
+  auto key = remote.match(normaliser_, getenv_fn);
+  if (key) {
+    Manifest local = Manifest::load(manifest_path_);
+    local.merge(remote);
+    try {
+      local.save(manifest_path_);
+    } catch (const std::exception&) {
+      // Next time the remote manifest is fetched again.
+    }
+  }
+  return key;
+}
+
 void CachedJob::save(ManifestCandidate candidate, Entry& entry) {
-  candidate.result_key = toolchain_id_ + "/" + candidate.result_key;
-  store_.put(candidate.result_key, encode_entry(entry, config_.compression_level));
+  std::string key = toolchain_id_ + "/" + candidate.result_key;
+  candidate.result_key = key;
   Manifest manifest = Manifest::load(manifest_path_);
   manifest.add(std::move(candidate));
   manifest.save(manifest_path_);
+  store_.put_with_manifest(key, encode_entry(entry, config_.compression_level), input_key_, manifest.serialize());
   mark_toolchain_used();
 }
 

@@ -12,7 +12,7 @@
 #include "key/path_normaliser.h"
 #include "key/stat_cache.h"
 #include "store/entry.h"
-#include "store/local_store.h"
+#include "store/tiered_storage.h"
 #include "store/stats.h"
 
 namespace cratecache {
@@ -47,6 +47,7 @@ class CachedJob {
 
  private:
   bool try_replay();
+  std::optional<std::string> match_remote_manifest();
   void log(const std::string& outcome, const std::string& detail);
   void mark_toolchain_used();
 
@@ -55,7 +56,7 @@ class CachedJob {
   std::string kind_;
   std::string out_dir_;
   PathNormaliser normaliser_;
-  LocalStore store_;
+  TieredStorage store_;
   Stats stats_;
   StatCache digests_;
   std::string input_key_;

@@ -6,9 +6,12 @@
 source "$(dirname "$0")/lib.sh"
 
 warm=$WORK/warm/big
-ref=$WORK/refr/big
 fresh=$WORK/second-copy/big
-for d in "$warm" "$ref" "$fresh"; do copy_project big "$d"; done
+copy_project big "$warm"
+copy_project big "$fresh"
+
+step "uncached reference build at $warm (target dir then moved aside)"
+reference_build "$warm"
 
 step "cold build in $warm"
 cached_build "$warm"
@@ -22,8 +25,7 @@ assert_eq "$cold_misses" "$(count_log hit)" "hits of the fresh copy (= misses of
 out=$("$fresh/target/debug/big" --count 3) || fail "big exited non-zero"
 [[ $out =~ ^\{\"x\":[0-9],\"y\":5\}\ true\ 2x2\ 5$ ]] || fail "unexpected output of big: $out"
 
-step "byte-compare with an uncached reference build in $ref"
-plain_cargo "$ref" build -q
-compare_outputs "$fresh" "$ref" "$warm" debug 450 big
+step "byte-compare with the uncached reference build"
+compare_outputs_same_path "$fresh" "$warm" debug 450 big
 
 echo "PASS $TEST_NAME: $cold_misses units served from the cache"

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Byte-compares dependency artifacts of a cache-served build with an uncached reference build.
 
-Artifacts served from the cache were built in the warm-up project and may embed its absolute root
-(OUT_DIR includes, debuginfo). The reference is built in a directory whose root has the same length
-as the warm-up root, so a differing file is accepted only if it becomes identical after rewriting
-the warm-up root (and, for files such as .d that were rewritten for the cached project, that
-project's root) to the reference root. Anything else is a failure, as is comparing too few files.
+Artifacts served from the cache were built in the warm-up project and embed its absolute root.
+The reference is built uncached either at a root of the same length as the warm-up root (--reference
+ROOT), or at the warm-up root itself before the warm-up build, its target dir moved aside
+(--reference-target). A differing file is accepted only if it becomes identical after rewriting the
+warm-up root, and the cached project's own root (files such as .d that cratecache adapts), to the
+reference root. Anything else is a failure, as is comparing too few files.
+Crates that include! files from OUT_DIR also hash that absolute path into .rlib/.rmeta, which no
+rewrite can fix: compare those against a reference built at the warm-up root.
 
 Compared: target/<profile>/deps/*, and in build/<pkg>-<hash>/ the compiled build script
 (build[-_]script[-_]build*) and what its run produced (out/**, output, stderr; cratecache may
@@ -75,8 +78,10 @@ def first_difference(a, b):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cached", required=True, help="root of the cache-served project")
-    p.add_argument("--reference", required=True, help="root of the uncached reference project")
     p.add_argument("--warm", required=True, help="root of the project that filled the cache")
+    p.add_argument("--reference", required=True,
+                   help="root the uncached reference was built at (same length as --warm)")
+    p.add_argument("--reference-target", help="its target dir (default: REFERENCE/target)")
     p.add_argument("--profile", default="debug")
     p.add_argument("--min-files", type=int, required=True)
     p.add_argument("--own", nargs="+", required=True, help="the project's own crate names")
@@ -85,7 +90,8 @@ def main():
         sys.exit(f"warm root {a.warm!r} and reference root {a.reference!r} differ in length")
     own = {norm(o) for o in a.own}
     cached_dir = os.path.join(a.cached, "target", a.profile)
-    ref_dir = os.path.join(a.reference, "target", a.profile)
+    ref_target = a.reference_target or os.path.join(a.reference, "target")
+    ref_dir = os.path.join(ref_target, a.profile)
     cached, ref = candidates(cached_dir, own), candidates(ref_dir, own)
 
     problems = [f"only in cached build: {f}" for f in sorted(cached - ref)]

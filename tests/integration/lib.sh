@@ -31,6 +31,8 @@ _cleanup() {
   return "$rc"
 }
 trap _cleanup EXIT
+trap 'exit 130' INT # so the EXIT trap also runs when interrupted or killed by a timeout
+trap 'exit 143' TERM
 
 fail() {
   echo "FAIL [$TEST_NAME]: $*" >&2
@@ -158,9 +160,60 @@ serve_check() {
 }
 
 # compare_outputs CACHED_ROOT REF_ROOT WARM_ROOT PROFILE MIN_FILES OWN_CRATE...
-# Byte-compares dependency artifacts of a cached build with an uncached reference build; see
-# compare_outputs.py.
+# Byte-compares dependency artifacts of a cached build with an uncached reference build made at
+# REF_ROOT (same length as WARM_ROOT); see compare_outputs.py.
 compare_outputs() {
   python3 "$HERE/compare_outputs.py" --cached "$1" --reference "$2" --warm "$3" \
     --profile "$4" --min-files "$5" --own "${@:6}" || fail "cached artifacts differ from reference"
+}
+
+# reference_build DIR: an uncached build in DIR whose target dir is then moved to
+# $DIR.reference-target, so that DIR can then be the warm-up project (compare_outputs_same_path).
+reference_build() {
+  plain_cargo "$1" build -q || fail "uncached reference build in $1 failed"
+  mv "$1/target" "$1.reference-target"
+}
+
+# compare_outputs_same_path CACHED_ROOT WARM_ROOT PROFILE MIN_FILES OWN_CRATE...: like
+# compare_outputs, against reference_build WARM_ROOT: exact even for crates that include! from
+# OUT_DIR, whose artifacts hash the absolute path.
+compare_outputs_same_path() {
+  python3 "$HERE/compare_outputs.py" --cached "$1" --reference "$2" --warm "$2" \
+    --reference-target "$2.reference-target" --profile "$3" --min-files "$4" --own "${@:5}" ||
+    fail "cached artifacts differ from the uncached reference"
+}
+
+# stats_toolchains: one line "ID RELEASE ENTRIES" per toolchain of `stats --json` of
+# $CRATECACHE_DIR (default $STORE).
+stats_toolchains() {
+  CRATECACHE_DIR=${CRATECACHE_DIR:-$STORE} "$CRATECACHE_BIN" stats --json | python3 -c '
+import json, sys
+for t in json.load(sys.stdin)["toolchains"]:
+    print(t["id"], t["release"] or "-", t["entries"])'
+}
+
+# Toolchain B: Debian's rustc 1.63 / cargo 1.65 (rustup's nightly cannot build the corpus).
+# Installs them if missing.
+DEB_RUSTC=/usr/bin/rustc
+DEB_CARGO=/usr/bin/cargo
+need_debian_toolchain() {
+  [ -x "$DEB_RUSTC" ] && [ -x "$DEB_CARGO" ] && return 0
+  step "installing Debian's rustc and cargo (toolchain B)"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get update -qq && apt-get install -y -qq rustc cargo >/dev/null; } ||
+    fail "could not install Debian's rustc/cargo"
+}
+
+# cached_build_b DIR [ARGS...]: cached_build with toolchain B. Its cargo 1.65 cannot read a
+# v4 Cargo.lock, so any lockfile is removed first and cargo resolves from the corpus.
+cached_build_b() {
+  need_debian_toolchain
+  rm -f "$1/Cargo.lock"
+  PATH=$(dirname "$DEB_CARGO"):$PATH RUSTC=$DEB_RUSTC cached_build "$@"
+}
+
+# warm_summary FILE: "BUILT FAILED COMPILED CACHED" from the last `warm:` line of warm's stdout.
+warm_summary() {
+  sed -n 's/^warm: \([0-9]*\) project(s) built, \([0-9]*\) failed; \([0-9]*\) units compiled, \([0-9]*\) already cached$/\1 \2 \3 \4/p' "$1" |
+    tail -n 1 | grep . || fail "no 'warm:' summary line in $1"
 }

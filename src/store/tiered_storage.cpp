@@ -1,0 +1,168 @@
+#include "store/tiered_storage.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "store/remote/http_storage.h"
+#include "store/remote/redis_storage.h"
+#include "util/digest.h"
+#include "util/log.h"
+
+namespace cratecache {
+namespace {
+
+std::string uploads_lock_path(const std::string& dir) { return dir + "/uploads.lock"; }
+
+}  // namespace
+
+std::string remote_object_name(const std::string& key) { return sha256_hex("cratecache-remote-v1:" + key); }
+
+TieredStorage::TieredStorage(const Config& config)
+    : config_(config),
+      local_(config.dir, config.max_size),
+      stats_(config.dir),
+      breaker_(config.dir + "/remote.breaker") {
+  if (config.remote.empty()) return;
+  try {
+    url_ = parse_remote_url(config.remote);
+    policy_ = parse_remote_policy(config.remote_policy);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string("remote: ") + e.what());
+  }
+  if (!config.signing_key.empty()) signer_ = EntrySignature::from_key_file(config.signing_key);
+  if (config.require_signature && !signer_) {
+    throw std::runtime_error("require_signature needs signing_key (CRATECACHE_SIGNING_KEY)");
+  }
+}
+
+bool TieredStorage::remote_readable() const {
+  return url_ && policy_ != RemotePolicy::WriteOnly && breaker_.allows();
+}
+
+bool TieredStorage::remote_writable() const {
+  return url_ && policy_ != RemotePolicy::ReadOnly && breaker_.allows();
+}
+
+std::unique_ptr<Storage> TieredStorage::open_remote() const {
+  int connect = static_cast<int>(config_.remote_connect_timeout_ms);
+  int io = static_cast<int>(config_.remote_timeout_ms);
+  if (url_->scheme == "redis") return std::make_unique<RedisStorage>(*url_, connect, io);
+  return std::make_unique<HttpStorage>(*url_, connect, io);
+}
+
+std::optional<std::string> TieredStorage::remote_get(const std::string& name) {
+  if (!remote_readable()) return std::nullopt;
+  try {
+    auto bytes = open_remote()->get(name);
+    breaker_.record_success();
+    return bytes;
+  } catch (const std::exception& e) {
+    breaker_.record_failure();
+    stats_.add("errors.remote_get");
+    warn("remote cache unavailable: {}", e.what());
+    return std::nullopt;
+  }
+}
+
+std::optional<std::string> TieredStorage::get(const std::string& key) {
+  if (auto bytes = local_.get(key)) return bytes;
+  auto bytes = remote_get(remote_object_name(key));
+  if (!bytes) return std::nullopt;
+  if (signer_ && (config_.require_signature || has_signature(*bytes))) {
+    auto verified = signer_->verify(*bytes);
+    if (!verified) {
+      stats_.add("errors.bad_signature");
+      warn("rejected a remote entry with a missing or wrong signature");
+      return std::nullopt;
+    }
+    bytes = std::move(verified);
+  } else {
+    bytes = strip_signature(*bytes);
+  }
+  stats_.add("remote_hits");
+  try {
+    local_.put(key, *bytes);
+  } catch (const std::exception& e) {
+    warn("could not keep a remote entry locally: {}", e.what());
+  }
+  return bytes;
+}
+
+std::optional<std::string> TieredStorage::get_remote_manifest(const std::string& input_key) {
+  return remote_get(remote_object_name("manifest/" + input_key));
+}
+
+void TieredStorage::put(const std::string& key, const std::string& bytes) {
+  local_.put(key, bytes);
+  if (remote_writable()) upload_in_background({{remote_object_name(key), signer_ ? signer_->sign(bytes) : bytes}});
+}
+
+void TieredStorage::put_with_manifest(const std::string& key, const std::string& bytes, const std::string& input_key,
+                                      const std::string& manifest) {
+  local_.put(key, bytes);
+  if (!remote_writable()) return;
+  // The entry first: a reader that finds the manifest then finds the entry.
+  upload_in_background({{remote_object_name(key), signer_ ? signer_->sign(bytes) : bytes},
+                        {remote_object_name("manifest/" + input_key), manifest}});
+}
+
+void TieredStorage::remove(const std::string& key) {
+  local_.remove(key);
+  if (!url_ || policy_ != RemotePolicy::ReadWrite || !breaker_.allows()) return;
+  try {
+    open_remote()->remove(remote_object_name(key));
+  } catch (const std::exception& e) {
+    stats_.add("errors.remote_remove");
+  }
+}
+
+void TieredStorage::upload_in_background(std::vector<std::pair<std::string, std::string>> objects) {
+  // The shared lock is taken before forking, so flush_uploads can never miss this upload.
+  int lock = ::open(uploads_lock_path(config_.dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock >= 0) ::flock(lock, LOCK_SH);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    if (lock >= 0) ::close(lock);
+    stats_.add("errors.remote_put");
+    return;
+  }
+  if (pid > 0) {
+    if (lock >= 0) ::close(lock);  // the child's copy keeps the lock
+    return;
+  }
+  // Child: detach from Cargo's pipes and jobserver and from any single-flight lock, then upload.
+  ::setsid();
+  int devnull = ::open("/dev/null", O_RDWR);
+  for (int fd = 0; fd <= 2; ++fd) ::dup2(devnull, fd);
+  int keep = lock >= 0 ? lock : 3;
+  if (keep > 3) ::close_range(3, static_cast<unsigned>(keep - 1), 0);
+  ::close_range(static_cast<unsigned>(keep + 1), ~0U, 0);
+  try {
+    auto remote = open_remote();
+    for (const auto& [name, data] : objects) remote->put(name, data);
+    breaker_.record_success();
+    stats_.add("remote_uploads");
+  } catch (const std::exception&) {
+    breaker_.record_failure();
+    stats_.add("errors.remote_put");
+  }
+  ::_exit(0);
+}
+
+bool flush_uploads(const std::string& dir, int timeout_seconds) {
+  int fd = ::open(uploads_lock_path(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return true;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  bool done = false;
+  while (!(done = ::flock(fd, LOCK_EX | LOCK_NB) == 0) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::close(fd);
+  return done;
+}
+
+}  // namespace cratecache

@@ -1,0 +1,65 @@
+#pragma once
+// The store as a build sees it: the local tier first, then one optional remote tier
+// (redis://, http(s)://, s3://). A remote hit is written back locally; a new local entry is
+// uploaded by a detached child process, so the build does not wait for the network, and
+// `cratecache flush-uploads` waits for those in flight. Remote faults never fail a build: they are
+// counted, and a circuit breaker skips a dead remote for a while.
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "store/local_store.h"
+#include "store/remote/circuit_breaker.h"
+#include "store/remote/entry_signature.h"
+#include "store/remote/remote_config.h"
+#include "store/stats.h"
+#include "store/storage.h"
+
+namespace cratecache {
+
+class TieredStorage : public Storage {
+ public:
+  // Throws std::runtime_error for a bad remote configuration (URL, key file).
+  explicit TieredStorage(const Config& config);
+
+  std::optional<std::string> get(const std::string& key) override;
+  void put(const std::string& key, const std::string& bytes) override;
+  void remove(const std::string& key) override;
+
+  // Manifests live locally as files; the remote tier holds a copy of each so that another
+  // machine can find the result keys of an input key.
+  std::optional<std::string> get_remote_manifest(const std::string& input_key);
+  // Stores an entry locally and uploads it with its updated manifest.
+  void put_with_manifest(const std::string& key, const std::string& bytes, const std::string& input_key,
+                         const std::string& manifest);
+
+  LocalStore& local() { return local_; }
+
+ private:
+  bool remote_readable() const;
+  bool remote_writable() const;
+  std::unique_ptr<Storage> open_remote() const;
+  std::optional<std::string> remote_get(const std::string& name);
+  // Each pair is (object name, bytes); entries are signed when a key is configured.
+  void upload_in_background(std::vector<std::pair<std::string, std::string>> objects);
+
+  const Config& config_;
+  LocalStore local_;
+  Stats stats_;
+  std::optional<RemoteUrl> url_;
+  RemotePolicy policy_ = RemotePolicy::ReadWrite;
+  std::optional<EntrySignature> signer_;
+  CircuitBreaker breaker_;
+};
+
+// Name of an entry on a remote: 64 hex digits, valid for every engine (bazel-remote's /ac/ too).
+std::string remote_object_name(const std::string& key);
+
+// Blocks until every background upload started from this store has finished, or the timeout.
+// Returns false on timeout.
+bool flush_uploads(const std::string& dir, int timeout_seconds);
+
+}  // namespace cratecache
