@@ -1,0 +1,103 @@
+#include "key/unit_key.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+#include "key/project_roots.h"
+#include "util/fs.h"
+
+namespace cratecache {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A project laid out as Cargo would: <root>/target/debug/deps with one extern rlib.
+class UnitKeyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_ = fs::temp_directory_path() / ("cc-key-" + std::to_string(::getpid()));
+    make_project(base_ / "a");
+    make_project(base_ / "elsewhere" / "b");
+  }
+  void TearDown() override { fs::remove_all(base_); }
+
+  static void make_project(const fs::path& root) {
+    fs::create_directories(root / "target/debug/deps");
+    write_file_atomic((root / "target/debug/deps/libdep-1.rmeta").string(), "dep metadata v1");
+  }
+
+  std::vector<std::string> argv(const fs::path& root, std::vector<std::string> extra = {}) const {
+    std::string deps = (root / "target/debug/deps").string();
+    std::vector<std::string> a{"--crate-name", "foo", "--edition=2021", "/reg/foo-1.0/src/lib.rs",
+                               "--crate-type", "lib", "--emit=dep-info,metadata,link", "-C", "opt-level=0",
+                               "-C", "extra-filename=-abc", "--out-dir", deps, "-L", "dependency=" + deps,
+                               "--extern", "dep=" + deps + "/libdep-1.rmeta", "--cap-lints", "allow"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+
+  std::string key(const fs::path& root, std::vector<std::string> extra = {},
+                  std::map<std::string, std::string> env = {}, const std::string& toolchain = "tc1") {
+    ParseResult parsed = parse_rustc_args(argv(root, std::move(extra)));
+    EXPECT_FALSE(parsed.not_cacheable) << parsed.not_cacheable.value_or("");
+    env.emplace("CARGO_PKG_NAME", "foo");
+    env.emplace("OUT_DIR", (root / "target/debug/build/foo-1/out").string());
+    Config::EnvLookup lookup = [&env](const char* name) -> const char* {
+      auto it = env.find(name);
+      return it == env.end() ? nullptr : it->second.c_str();
+    };
+    std::vector<std::string> names;
+    for (const auto& [k, v] : env) names.push_back(k);
+    Toolchain tc{toolchain, "1.0.0", "x86_64-unknown-linux-gnu", "/sysroot"};
+    PathNormaliser normaliser = make_normaliser(find_project_roots(parsed.args, "/reg/foo-1.0", lookup));
+    StatCache digests((base_ / "stat").string());
+    KeyContext ctx{parsed.args, tc, normaliser, "/reg/foo-1.0", lookup, names, digests};
+    return compute_input_key(ctx);
+  }
+
+  fs::path base_;
+};
+
+TEST_F(UnitKeyTest, ProjectLocationDoesNotChangeTheKey) {
+  EXPECT_EQ(key(base_ / "a"), key(base_ / "elsewhere" / "b"));
+}
+
+TEST_F(UnitKeyTest, EachInputChangesTheKey) {
+  const std::string base = key(base_ / "a");
+  EXPECT_NE(base, key(base_ / "a", {"--cfg", "feature=\"std\""})) << "features";
+  EXPECT_NE(base, key(base_ / "a", {"-C", "debuginfo=2"})) << "codegen flags (profile, RUSTFLAGS)";
+  EXPECT_NE(base, key(base_ / "a", {"--cfg", "my_cfg"})) << "--cfg";
+  EXPECT_NE(base, key(base_ / "a", {"--target", "aarch64-unknown-linux-gnu"})) << "target";
+  EXPECT_NE(base, key(base_ / "a", {}, {{"CARGO_PKG_VERSION", "2.0.0"}})) << "package env";
+  EXPECT_NE(base, key(base_ / "a", {}, {{"RUSTC_BOOTSTRAP", "1"}})) << "RUSTC_BOOTSTRAP";
+  EXPECT_NE(base, key(base_ / "a", {}, {}, "tc2")) << "toolchain";
+}
+
+TEST_F(UnitKeyTest, ExternContentIsAnInputButItsPathIsNot) {
+  const std::string before = key(base_ / "a");
+  write_file_atomic((base_ / "a/target/debug/deps/libdep-1.rmeta").string(), "dep metadata v2");
+  EXPECT_NE(before, key(base_ / "a"));
+}
+
+TEST_F(UnitKeyTest, PresentationOnlyFlagsAreIgnored) {
+  EXPECT_EQ(key(base_ / "a"), key(base_ / "a", {"--diagnostic-width=80", "--color=always"}));
+}
+
+TEST_F(UnitKeyTest, UnrelatedEnvironmentIsIgnored) {
+  EXPECT_EQ(key(base_ / "a"), key(base_ / "a", {}, {{"HOME", "/somewhere"}, {"CARGO_MAKEFLAGS", "-j2"}}));
+}
+
+TEST(ResultKey, SourcesAndEnvDepsChangeIt) {
+  std::vector<SourceDigest> sources{{"/reg/foo/src/lib.rs", "d1"}};
+  std::string base = compute_result_key("in", sources, {});
+  EXPECT_NE(base, compute_result_key("in", {{"/reg/foo/src/lib.rs", "d2"}}, {}));
+  EXPECT_NE(base, compute_result_key("in", sources, {{"FOO", "1"}}));
+  EXPECT_NE(compute_result_key("in", sources, {{"FOO", "1"}}), compute_result_key("in", sources, {{"FOO", std::nullopt}}));
+  EXPECT_EQ(base, compute_result_key("in", sources, {}));
+}
+
+}  // namespace
+}  // namespace cratecache
