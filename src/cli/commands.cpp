@@ -12,6 +12,8 @@
 #include "config/config.h"
 #include "manager/gc.h"
 #include "manager/project_record.h"
+#include "manager/report.h"
+#include "manager/verify.h"
 #include "manager/warm.h"
 #include "store/tiered_storage.h"
 #include "util/fs.h"
@@ -50,7 +52,7 @@ int list_projects(const Config& config) {
 }  // namespace
 
 bool is_subcommand(const std::string& word) {
-  for (const char* c : {"stats", "zero-stats", "setup", "projects", "warm", "gc", "flush-uploads", "help"}) {
+  for (const char* c : {"stats", "zero-stats", "setup", "projects", "warm", "gc", "flush-uploads", "verify", "report", "help"}) {
     if (word == c) return true;
   }
   return word.rfind("-", 0) == 0;
@@ -91,6 +93,14 @@ int run_cli(const std::vector<std::string>& args) {
   auto* flush = app.add_subcommand("flush-uploads", "Wait until background uploads to the remote tier are done");
   flush->add_option("--timeout", flush_timeout, "Seconds to wait at most");
 
+  bool remove_bad = false;
+  auto* verify = app.add_subcommand("verify", "Check every stored entry's digests");
+  verify->add_flag("--remove", remove_bad, "Delete damaged entries");
+
+  std::string report_file;
+  auto* report = app.add_subcommand("report", "Write a self-contained HTML report of the cache");
+  report->add_option("--html", report_file, "Output file")->required();
+
   app.add_subcommand("help", "Show this help")->callback([&] { throw CLI::CallForHelp(); });
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -105,6 +115,8 @@ int run_cli(const std::vector<std::string>& args) {
     if (*zero) return zero_stats(config);
     if (*setup) return setup_cargo_config(own_executable());
     if (*projects) return list_projects(config);
+    if (*verify) return run_verify(config, remove_bad);
+    if (*report) return write_html_report(config, report_file);
     if (*flush) {
       if (flush_uploads(config.dir, flush_timeout)) return 0;
       fmt::print(stderr, "cratecache: uploads still running after {} s\n", flush_timeout);

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "store/events.h"
 #include "store/local_store.h"
 #include "util/fs.h"
 
@@ -39,6 +40,7 @@ int run_gc(const Config& config, const GcOptions& options) {
   uint64_t limit = options.max_size.value_or(config.max_size);
   uint64_t removed = store.evict_to(limit);
   remove_stale_locks(config.dir);
+  remove_old_events(config.dir, kEventDays);
   StoreUsage after = store.usage();
   fmt::print("gc: removed {} least recently used entries; store now {} entries, {} (limit {})\n", removed,
              after.entries, mib(after.bytes), mib(limit));

@@ -4,12 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/events.h"
 #include "store/materialise.h"
 #include "store/single_flight.h"
 #include "util/env.h"
 #include "util/fs.h"
 #include "util/log.h"
-#include "wrapper/unit_log.h"
 
 namespace cratecache {
 namespace {
@@ -73,7 +73,7 @@ bool CachedJob::try_replay() {
   uint64_t saved = replay.info.compile_ms > spent ? replay.info.compile_ms - spent : 0;
   stats_.add_many({{"hits", 1}, {"hits." + kind_, 1}, {"time_saved_ms", static_cast<int64_t>(saved)}});
   mark_toolchain_used();
-  log("hit", "");
+  log("hit", "", saved);
   return true;
 }
 
@@ -126,8 +126,8 @@ void CachedJob::count_error(const std::string& kind) {
   }
 }
 
-void CachedJob::log(const std::string& outcome, const std::string& detail) {
-  append_unit_log(config_.log_file, outcome, name_, kind_, detail);
+void CachedJob::log(const std::string& outcome, const std::string& detail, uint64_t saved_ms) {
+  record_event(config_, {outcome, name_, kind_, detail, saved_ms});
 }
 
 // The mtime of toolchains/<id>.used is when the toolchain last served or stored anything

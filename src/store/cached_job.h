@@ -48,7 +48,7 @@ class CachedJob {
  private:
   bool try_replay();
   std::optional<std::string> match_remote_manifest();
-  void log(const std::string& outcome, const std::string& detail);
+  void log(const std::string& outcome, const std::string& detail, uint64_t saved_ms = 0);
   void mark_toolchain_used();
 
   const Config& config_;

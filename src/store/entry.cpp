@@ -121,7 +121,16 @@ std::string encode_entry(Entry& entry, int compression_level) {
   return out;
 }
 
-EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
+namespace {
+
+struct ParsedHeader {
+  EntryInfo info;
+  bool compressed = true;
+  std::vector<std::pair<Blob, uint64_t>> blobs;  // header fields and size of each blob
+  size_t payload_offset = 0;
+};
+
+ParsedHeader parse_header(std::string_view bytes) {
   const size_t fixed = sizeof kMagic + sizeof(uint32_t);
   if (bytes.size() < fixed || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
     throw CorruptEntry("not a cratecache entry");
@@ -133,17 +142,15 @@ EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
   if (raw_digest(header) != bytes.substr(fixed + header_size, kDigestSize)) {
     throw CorruptEntry("header digest mismatch");
   }
-
-  EntryInfo info;
-  bool compressed = true;
-  std::vector<std::pair<Blob, uint64_t>> blobs;  // header fields and size of each blob
+  ParsedHeader h;
+  h.payload_offset = fixed + header_size + kDigestSize;
   try {
     json doc = json::parse(header);
-    info.crate_name = doc.at("crate");
-    info.unit_kind = doc.at("kind");
-    info.toolchain = doc.at("toolchain");
-    info.compile_ms = doc.at("compile_ms");
-    compressed = doc.at("compression") == "zstd";
+    h.info.crate_name = doc.at("crate");
+    h.info.unit_kind = doc.at("kind");
+    h.info.toolchain = doc.at("toolchain");
+    h.info.compile_ms = doc.at("compile_ms");
+    h.compressed = doc.at("compression") == "zstd";
     for (const auto& b : doc.at("blobs")) {
       Blob blob;
       blob.name = b.at("name");
@@ -151,13 +158,24 @@ EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
       blob.has_paths = b.at("paths");
       blob.digest = b.at("sha256");
       blob.checksum = b.at("xxh3");
-      blobs.emplace_back(std::move(blob), b.at("size").get<uint64_t>());
+      uint64_t size = b.at("size");
+      h.info.size += size;
+      h.blobs.emplace_back(std::move(blob), size);
     }
   } catch (const json::exception& e) {
     throw CorruptEntry(std::string("bad header: ") + e.what());
   }
+  return h;
+}
 
-  PayloadStream payload(bytes.substr(fixed + header_size + kDigestSize), compressed);
+}  // namespace
+
+EntryInfo peek_entry_info(std::string_view bytes) { return parse_header(bytes).info; }
+
+EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
+  ParsedHeader parsed = parse_header(bytes);
+  const auto& blobs = parsed.blobs;
+  PayloadStream payload(bytes.substr(parsed.payload_offset), parsed.compressed);
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> checksum(XXH3_createState(), &XXH3_freeState);
   for (const auto& [blob, size] : blobs) {
     sink.begin(blob);
@@ -181,7 +199,7 @@ EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
     sink.end();
   }
   if (!payload.finished()) throw CorruptEntry("payload longer than header says");
-  return info;
+  return parsed.info;
 }
 
 namespace {

@@ -55,10 +55,13 @@ struct EntryInfo {
   std::string unit_kind;
   std::string toolchain;
   uint64_t compile_ms = 0;
+  uint64_t size = 0;  // bytes of all blobs, uncompressed
 };
 
 // Throws CorruptEntry when the bytes are not a complete, intact entry.
 EntryInfo decode_entry(std::string_view bytes, BlobSink& sink);
+// The header alone (checked by its digest), for listings; the payload is not read.
+EntryInfo peek_entry_info(std::string_view bytes);
 Entry decode_entry(const std::string& bytes);
 
 }  // namespace cratecache

@@ -14,12 +14,12 @@
 #include "key/unit_key.h"
 #include "manager/project_record.h"
 #include "store/cached_job.h"
+#include "store/events.h"
 #include "store/stats.h"
 #include "util/env.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/process.h"
-#include "wrapper/unit_log.h"
 
 namespace cratecache {
 namespace {
@@ -136,7 +136,7 @@ void count_pass_through(const Config& config, const RustcArgs& args, const std::
   } catch (const std::exception&) {
     // Counting is best effort; the build is what matters.
   }
-  append_unit_log(config.log_file, "not_cached", args.crate_name, unit_kind_name(args.unit_kind()), reason);
+  record_event(config, {"not_cached", args.crate_name, unit_kind_name(args.unit_kind()), reason, 0});
 }
 
 bool is_workspace_member(const RustcArgs& args) {

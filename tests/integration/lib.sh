@@ -183,13 +183,14 @@ compare_outputs_same_path() {
     fail "cached artifacts differ from the uncached reference"
 }
 
-# stats_toolchains: one line "ID RELEASE ENTRIES" per toolchain of `stats --json` of
-# $CRATECACHE_DIR (default $STORE).
+# stats_toolchains: one line "ID ENTRIES RELEASE" per toolchain of `stats --json` of
+# $CRATECACHE_DIR (default $STORE); RELEASE ("1.63.0 x86_64-unknown-linux-gnu") comes last as it
+# may hold spaces.
 stats_toolchains() {
   CRATECACHE_DIR=${CRATECACHE_DIR:-$STORE} "$CRATECACHE_BIN" stats --json | python3 -c '
 import json, sys
 for t in json.load(sys.stdin)["toolchains"]:
-    print(t["id"], t["release"] or "-", t["entries"])'
+    print(t["id"], t["entries"], t["release"] or "-")'
 }
 
 # Toolchain B: Debian's rustc 1.63 / cargo 1.65 (rustup's nightly cannot build the corpus).
