@@ -10,8 +10,8 @@
 #   --work DIR       scratch directory (default: a new /tmp/cratecache-bench.XXXXXX)
 #   --keep           keep project copies and stores (default: only logs are kept)
 # Env: CRATECACHE_BIN (default build/cratecache; a snapshot is taken at start), SCCACHE_BIN
-# (default /usr/bin/sccache), BENCH_QUIET_WAIT (seconds to wait for other rustc/cargo processes on
-# the machine to finish before each timed phase, default 600; 0 disables waiting).
+# (default /usr/bin/sccache), BENCH_QUIET_WAIT (seconds to wait for the machine to be idle (< 10 %
+# CPU busy for 3 s) before each timed phase, default 600; 0 disables waiting).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 here=$root/bench
@@ -61,10 +61,8 @@ date_tag=$(date +%Y-%m-%d-%H%M)
 [ -n "$out" ] || out=$root/bench/results/$date_tag.md
 mkdir -p "$(dirname "$out")"
 
-mon_pid=""
 cleanup() {
   local rc=$?
-  [ -z "$mon_pid" ] || kill "$mon_pid" 2>/dev/null || true
   "$sccache_bin" --stop-server >/dev/null 2>&1 || true
   if [ "$keep" = 0 ]; then
     find "$work" -mindepth 1 -maxdepth 1 -type d ! -name logs ! -name results -exec rm -rf {} + 2>/dev/null || true
@@ -117,49 +115,45 @@ meta=$work/meta.tsv
 } >"$meta"
 say "work dir $work; binary $(git -C "$root" log -1 --format=%h); results -> $out"
 
-# --- other compiler processes on the machine (e.g. someone running the test suite) ----------------
-# Counts rustc/cargo processes that are not this benchmark's (neither argv nor cwd under $work).
-foreign_count() {
-  local n=0 pid
-  for pid in $(pgrep -x 'rustc|cargo'); do
-    grep -qaF -- "$work" "/proc/$pid/cmdline" 2>/dev/null && continue
-    [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == "$work"* ]] && continue
-    [ -e "/proc/$pid" ] && n=$((n + 1))
-  done
-  echo "$n"
+# --- other work on the machine (e.g. someone running the test suite) -------------------------------
+# The benchmark cannot stop it, so it waits for a quiet machine before each timed phase and measures
+# how much of the machine's CPU others used during the phase: machine-wide busy time (/proc/stat)
+# minus the CPU time of everything this phase ran (cargo's children, plus the sccache server).
+hz=$(getconf CLK_TCK)
+machine_cpu() { # prints "busy total" jiffies over all CPUs
+  local _ u n s i w q sq st rest
+  read -r _ u n s i w q sq st rest </proc/stat
+  echo "$((u + n + s + q + sq + st)) $((u + n + s + i + w + q + sq + st))"
 }
 
 waited_total=0
-# Waits (at most $quiet_wait s) until no foreign compiler process has run for 3 s.
+# Waits (at most $quiet_wait s) until the machine has been < 10 % busy for 3 s in a row.
 wait_quiet() {
   [ "$quiet_wait" -gt 0 ] || return 0
-  local quiet=0 waited=0 said=0
+  local quiet=0 waited=0 said=0 b0 t0 b1 t1
   while [ "$quiet" -lt 3 ] && [ "$waited" -lt "$quiet_wait" ]; do
-    if [ "$(foreign_count)" -eq 0 ]; then
+    read -r b0 t0 < <(machine_cpu)
+    sleep 1
+    read -r b1 t1 < <(machine_cpu)
+    if [ $((100 * (b1 - b0))) -lt $((10 * (t1 - t0 > 0 ? t1 - t0 : 1))) ]; then
       quiet=$((quiet + 1))
     else
       quiet=0
-      [ "$said" = 1 ] || { say "  waiting for other rustc/cargo processes to finish"; said=1; }
+      [ "$said" = 1 ] || { say "  waiting for the machine to be idle"; said=1; }
     fi
-    sleep 1
     waited=$((waited + 1))
   done
   waited_total=$((waited_total + waited - quiet))
 }
 
-mon_file=""
-monitor_start() {
-  mon_file=$(mktemp "$work/mon.XXXXXX")
-  (while :; do foreign_count >>"$mon_file"; sleep 1; done) &
-  mon_pid=$!
-}
-# Sets BUSY: % of the 1 s samples in which a foreign compiler process was running.
-monitor_stop() {
-  kill "$mon_pid" 2>/dev/null || true
-  wait "$mon_pid" 2>/dev/null || true
-  mon_pid=""
-  BUSY=$(awk '{n++; s += ($1 > 0)} END {printf "%d", n ? 100 * s / n : 0}' "$mon_file")
-  rm -f "$mon_file"
+# CPU ticks (self + waited children) of this benchmark's sccache server, 0 when none runs.
+sccache_server_ticks() {
+  local pid
+  for pid in $(pgrep -x sccache); do
+    grep -qaz "^SCCACHE_SERVER_PORT=$SCCACHE_SERVER_PORT\$" "/proc/$pid/environ" 2>/dev/null || continue
+    awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null && return
+  done
+  echo 0
 }
 
 profile_dir() { [ "$1" = release ] && echo release || echo debug; }
@@ -170,24 +164,36 @@ copy_project() { # NAME DEST
   rm -rf "$2/target" "$2/Cargo.lock"
 }
 
-# timed DIR PROFILE [VAR=VALUE...]: `cargo build --quiet` in DIR; sets T (seconds) and BUSY.
+# timed DIR PROFILE [VAR=VALUE...]: `cargo build --quiet` in DIR. Sets T (wall seconds), CPU (CPU
+# seconds of everything the build ran) and OTHER (% of the machine's CPU used by other processes).
 timed() {
-  local dir=$1 prof=$2 s e
+  local dir=$1 prof=$2 s e b0 t0 b1 t1 sc0 sc1 rc
   shift 2
   local flags=(--quiet)
   [ "$prof" = release ] && flags+=(--release)
   wait_quiet
-  monitor_start
+  sc0=$(sccache_server_ticks)
+  read -r b0 t0 < <(machine_cpu)
   s=$(now)
-  if ! (cd "$dir" && env "$@" cargo build "${flags[@]}") >"$dir.out" 2>&1; then
-    monitor_stop
+  (
+    cd "$dir"
+    if env "$@" cargo build "${flags[@]}" >"$dir.out" 2>&1; then rc=0; else rc=$?; fi
+    times >"$dir.times" # second line: user and system time of the waited children (cargo and all below)
+    exit "$rc"
+  ) || {
     echo "bench.sh: build failed in $dir:" >&2
     tail -40 "$dir.out" >&2
     exit 1
-  fi
+  }
   e=$(now)
-  monitor_stop
+  read -r b1 t1 < <(machine_cpu)
+  sc1=$(sccache_server_ticks)
   T=$(awk -v a="$s" -v b="$e" 'BEGIN {printf "%.2f", b - a}')
+  CPU=$(sed -n 2p "$dir.times" | awk -v sc=$((sc1 - sc0)) -v hz="$hz" '
+    function secs(x,  m) { m = x; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", x); sub(/s$/, "", x); return m * 60 + x }
+    {printf "%.2f", secs($1) + secs($2) + sc / hz}')
+  OTHER=$(awk -v db=$((b1 - b0)) -v dt=$((t1 - t0)) -v cpu="$CPU" -v hz="$hz" \
+    'BEGIN {o = dt > 0 ? 100 * (db / hz - cpu) / (dt / hz) : 0; printf "%d", o < 0 ? 0 : o}')
 }
 
 sc_start() { SCCACHE_DIR=$1 "$sccache_bin" --start-server >/dev/null 2>&1; }
@@ -204,13 +210,15 @@ run_combo() {
     local k v
     while IFS=$'\t' read -r k v; do kv "$1$k" "$v"; done
   }
-  local samples=() busy=()
+  local samples=() cpus=() others=()
   record() { # KEY: median of samples, plus the samples
     kv "$1" "$(python3 "$helpers" median "${samples[@]}")"
     kv "$1_samples" "${samples[*]}"
-    kv "$1_busy" "${busy[*]}"
-    say "  $1: ${samples[*]}"
-    samples=() busy=()
+    kv "$1_cpu" "$(python3 "$helpers" median "${cpus[@]}")"
+    kv "$1_cpu_samples" "${cpus[*]}"
+    kv "$1_other" "${others[*]}"
+    say "  $1: ${samples[*]} s (cpu ${cpus[*]} s; others used ${others[*]} % of the machine)"
+    samples=() cpus=() others=()
   }
   local waited_before=$waited_total
   kv project "$p"
@@ -222,7 +230,7 @@ run_combo() {
     d=$r/cargo-cold-$i/$p
     copy_project "$p" "$d"
     timed "$d" "$prof"
-    samples+=("$T") busy+=("$BUSY")
+    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
   done
   record cargo_cold
 
@@ -231,7 +239,7 @@ run_combo() {
   for i in $(seq "$repeat"); do
     touch "$floor_dir/src/main.rs"
     timed "$floor_dir" "$prof"
-    samples+=("$T") busy+=("$BUSY")
+    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
   done
   record floor
 
@@ -247,7 +255,7 @@ run_combo() {
     timed "$d" "$prof" RUSTC_WRAPPER="$sccache_bin" SCCACHE_DIR="$scdir"
     "$sccache_bin" --show-stats --stats-format json >"$logs/sccache-cold-$i.json"
     sc_stop
-    samples+=("$T") busy+=("$BUSY")
+    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
   done
   record sccache_cold
   python3 "$helpers" scstats "$logs/sccache-cold-1.json" | kv_from scc_
@@ -261,7 +269,7 @@ run_combo() {
     timed "$d" "$prof" RUSTC_WRAPPER="$sccache_bin" SCCACHE_DIR="$scdir"
     "$sccache_bin" --show-stats --stats-format json >"$logs/sccache-warm-$i.json"
     sc_stop
-    samples+=("$T") busy+=("$BUSY")
+    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
   done
   record sccache_warm
   python3 "$helpers" scstats "$logs/sccache-warm-1.json" | kv_from scw_
@@ -273,7 +281,7 @@ run_combo() {
     d=$r/cc-cold-$i/$p
     copy_project "$p" "$d"
     timed "$d" "$prof" RUSTC_WRAPPER="$bin" CRATECACHE_DIR="$store" CRATECACHE_LOG="$logs/cc-cold-$i.log"
-    samples+=("$T") busy+=("$BUSY")
+    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
   done
   record cc_cold
   CRATECACHE_DIR=$store "$bin" stats --json >"$logs/cc-store-after-cold.json"
@@ -285,7 +293,7 @@ run_combo() {
     d=$r/cc-warm-$i/another/place/$p
     copy_project "$p" "$d"
     timed "$d" "$prof" RUSTC_WRAPPER="$bin" CRATECACHE_DIR="$store" CRATECACHE_LOG="$logs/cc-warm-$i.log"
-    samples+=("$T") busy+=("$BUSY")
+    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
   done
   record cc_warm
   python3 "$helpers" logsummary "$logs/cc-warm-1.log" | kv_from ccw_

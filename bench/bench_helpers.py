@@ -237,11 +237,14 @@ def bs_cell(r):
     return f"{executed} of {invoked}"
 
 
-def cell(r, key):
-    """A timing; marked * when another compiler process (not this benchmark's) ran during a sample."""
-    busy = [fnum(x) for x in r.get(f"{key}_busy", "").split()]
-    mark = "*" if any(b > 0 for b in busy) else ""
-    return f"{fnum(r.get(key)):.2f}{mark}"
+BUSY_MARK = 10  # % of the machine's CPU used by other processes above which a figure is marked *
+
+
+def cell(r, key, suffix=""):
+    """A median; marked * when other processes used > BUSY_MARK % of the machine during a sample."""
+    other = [fnum(x) for x in r.get(f"{key}_other", "").split()]
+    mark = "*" if any(o > BUSY_MARK for o in other) else ""
+    return f"{fnum(r.get(key + suffix)):.2f}{mark}"
 
 
 def cmd_report(results_dir, meta_path):
@@ -266,7 +269,9 @@ def cmd_report(results_dir, meta_path):
     w("")
     w("Wall-clock seconds. *floor* = `touch src/main.rs` and rebuild a fully built project (no wrapper). "
       "Warm runs build a fresh copy of the project in another directory against the store the cold run filled. "
-      "A `*` marks a figure during which some other (non-benchmark) rustc/cargo process was running on the machine.")
+      f"A `*` marks a median with a sample during which other processes (not this benchmark) used more than "
+      f"{BUSY_MARK} % of the machine's CPU; the benchmark waits for an idle machine before each timed phase "
+      "but cannot stop others from starting.")
     w("")
     w("| project / profile | cargo cold | sccache cold | sccache warm | cratecache cold | cratecache warm | floor "
       "| cc warm / floor | sccache warm / cc warm | cc cold / cargo cold | cc warm: hit / miss | cc warm: build scripts executed |")
@@ -305,7 +310,16 @@ def cmd_report(results_dir, meta_path):
           f" | {r.get('tw_bs_runs', '?')}, {r.get('tw_bs_sum', '?')} | {r.get('tw_member_dur', '?')}"
           f" | {r.get('tw_after', '?')} | {r.get('tf_total', '?')} | {r.get('tf_member_dur', '?')} |")
     w("")
-    w("All samples (seconds; in brackets: % of 1 s samples in which another rustc/cargo was running):")
+    w("CPU seconds (user + system) of each phase: everything Cargo ran, plus the sccache server's work "
+      "(median; less sensitive to other load than wall time, but it does not show parallelism):")
+    w("")
+    w("| project / profile | " + " | ".join(name for _, name in PHASES) + " | cc warm / floor | sccache warm / cc warm |")
+    w("| --- |" + " ---: |" * (len(PHASES) + 2))
+    for r in rows:
+        w(f"| {r['project']} / {r['profile']} | " + " | ".join(cell(r, k, "_cpu") for k, _ in PHASES) +
+          f" | {ratio(r.get('cc_warm_cpu'), r.get('floor_cpu'))} | {ratio(r.get('sccache_warm_cpu'), r.get('cc_warm_cpu'))} |")
+    w("")
+    w("All samples: wall seconds (CPU seconds, % of the machine's CPU used by other processes):")
     w("")
     w("| project / profile | " + " | ".join(name for _, name in PHASES) + " |")
     w("| --- |" + " --- |" * len(PHASES))
@@ -313,8 +327,9 @@ def cmd_report(results_dir, meta_path):
         cells = []
         for k, _ in PHASES:
             vals = r.get(f"{k}_samples", "").split()
-            busy = r.get(f"{k}_busy", "").split()
-            cells.append(", ".join(f"{v} ({b}%)" for v, b in zip(vals, busy)) or "-")
+            cpus = r.get(f"{k}_cpu_samples", "").split()
+            other = r.get(f"{k}_other", "").split()
+            cells.append(", ".join(f"{v} ({c}, {o}%)" for v, c, o in zip(vals, cpus, other)) or "-")
         w(f"| {r['project']} / {r['profile']} | " + " | ".join(cells) + " |")
     w("")
     w("Units not served from the store in the cratecache warm runs, slowest hits, other observations:")
@@ -333,7 +348,7 @@ def cmd_report(results_dir, meta_path):
             w(f"  - hit-latency replay, invocations that were not hits: {r.get('replay_non_hits')}"
               f" (timed non-hits: {r.get('replay_timed_non_hits')})")
         if r.get("waited"):
-            w(f"  - waited for other compiler processes to finish before timed phases: {r['waited']} s in total")
+            w(f"  - waited for the machine to become idle before phases: {r['waited']} s in total")
     print("\n".join(out))
 
 

@@ -1,5 +1,7 @@
 // Entry point: `cratecache RUSTC ARGS...` is wrapper mode; `cratecache <subcommand>` is the CLI.
 // Installed as `cargo-cratecache`, Cargo calls it as `cargo-cratecache cratecache <subcommand>`.
+#include <openssl/crypto.h>
+
 #include <string>
 #include <vector>
 
@@ -9,6 +11,8 @@
 #include "wrapper/compile.h"
 
 int main(int argc, char** argv) {
+  // Every wrapper call starts here: skip reading openssl.cnf, which only costs time for digests.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (cratecache::basename_of(argv[0]) == "cargo-cratecache" && !args.empty() && args[0] == "cratecache") {
     args.erase(args.begin());

@@ -7,8 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "store/remote/http_storage.h"
-#include "store/remote/redis_storage.h"
+#include "store/remote/remote_plugin.h"
 #include "util/digest.h"
 #include "util/log.h"
 
@@ -48,10 +47,8 @@ bool TieredStorage::remote_writable() const {
 }
 
 std::unique_ptr<Storage> TieredStorage::open_remote() const {
-  int connect = static_cast<int>(config_.remote_connect_timeout_ms);
-  int io = static_cast<int>(config_.remote_timeout_ms);
-  if (url_->scheme == "redis") return std::make_unique<RedisStorage>(*url_, connect, io);
-  return std::make_unique<HttpStorage>(*url_, connect, io);
+  return open_remote_storage(*url_, static_cast<int>(config_.remote_connect_timeout_ms),
+                             static_cast<int>(config_.remote_timeout_ms));
 }
 
 std::optional<std::string> TieredStorage::remote_get(const std::string& name) {

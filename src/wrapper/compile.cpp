@@ -76,7 +76,11 @@ class RustcUnit : public CachedJob {
 
   void install_build_script_launcher() {
     if (args_.unit_kind() != UnitKind::BuildScript || !args_.links()) return;
-    install_launcher(out_dir_ + "/" + args_.crate_name + args_.extra_filename, own_executable_path());
+    std::string binary = out_dir_ + "/" + args_.crate_name + args_.extra_filename;
+    std::string digest = digests().digest(binary);  // known: cratecache just wrote it
+    install_launcher(binary, own_executable_path());
+    // The run's key starts from this digest: remember it under the new name too.
+    digests().record(binary + kRealScriptSuffix, digest);
   }
 
   void store_result(const TeeResult& run, uint64_t compile_ms) {

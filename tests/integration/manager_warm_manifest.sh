@@ -47,8 +47,9 @@ name = "memchr"
 version = "2.5.0"
 TOML
 assert_eq 0 "$(warm_manifest "$ops/warm.toml" "$WORK/warm1.out")" "exit code of warm"
-read -r built failed compiled cached <<<"$(warm_summary "$WORK/warm1.out")"
-assert_eq "2 0 0" "$built $failed $cached" "projects built/failed, units already cached (empty store)"
+# (Some units are hits even in an empty store: the two stubs share them.)
+read -r built failed compiled _ <<<"$(warm_summary "$WORK/warm1.out")"
+assert_eq "2 0" "$built $failed" "projects built/failed"
 assert_gt "$compiled" 40 "units compiled by warm"
 [ ! -e "$ops/hello-hyper/target" ] || fail "warm built in the operator's project dir instead of a stub"
 
@@ -79,7 +80,7 @@ assert_eq "1 1" "$built $failed" "projects built/failed"
 assert_gt "$compiled" 0 "units compiled for rx (regex was not warmed yet)"
 failed_line=$(grep '^failed: .*bogus.toml \[\[crate\]\]' "$WORK/warm2.out") ||
   fail "warm does not report the failed [[crate]] entry"
-build_log=$(sed -n 's/.*, see \(.*\)$/\1/p' <<<"$failed_line")/build.log
+build_log=$(sed -n 's/.*, see \(.*\)$/\1/p' <<<"$failed_line")
 grep -q no-such-crate-cratecache "$build_log" || fail "kept build log $build_log does not name the bogus crate"
 
 step "rx, warmed despite the failure, compiles no dependency"

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables set here are for the sourcing tests
 # Loopback servers for the fleet-tier (remote cache) tests. Source after lib.sh. Each server is
 # installed (Debian or npm) if missing, runs from a directory under $WORK on a free 127.0.0.1 port,
 # never as the system service, and is killed at exit through lib.sh's at_exit.
@@ -16,9 +16,25 @@ need_cmd() {
   apt-get install -y -qq "$@" >/dev/null || fail "could not install $*"
 }
 
-# A port that was free a moment ago; the short race is caught by wait_ready.
+# A port that was free a moment ago; the short race is caught by wait_ready. Below the kernel's
+# ephemeral range, and with port+10000 free too: a cluster node also listens there (bus port).
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 -c '
+import random, socket
+def free(p):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", p))
+            return True
+        except OSError:
+            return False
+for _ in range(200):
+    p = random.randrange(20000, 30000)
+    if free(p) and free(p + 10000):
+        print(p)
+        break
+else:
+    raise SystemExit("no free port pair")'
 }
 
 # wait_ready WHAT PID LOG CHECK...: polls CHECK for up to 15 s; fails early if PID has exited.
@@ -142,7 +158,8 @@ CONF
   DAV_URL=http://127.0.0.1:$DAV_PORT/cratecache/v1
 }
 
-# s3rver (a fake S3 that checks SigV4) from npm, installed once per machine outside the repo.
+# s3rver, a fake S3 from npm, installed once per machine outside the repo. It checks the form of
+# SigV4 requests (Authorization, x-amz-content-sha256, a known access key), not the signature.
 S3RVER_HOME=${CRATECACHE_TEST_TOOLS:-$HOME/.cache/cratecache-tests}/s3rver
 need_s3rver() {
   [ -f "$S3RVER_HOME/node_modules/s3rver/package.json" ] && return 0

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz/fuzz_*.cpp) with clang into build-fuzz/ and runs each on a
+# fresh copy of its seed corpus for SECONDS_PER_TARGET (default 20). Exits non-zero if any target
+# crashes, leaks, times out or runs out of memory, printing the reproducer's path.
+# Reproduce one: build-fuzz/<target> <reproducer>
+set -euo pipefail
+seconds=${1:-20}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build="$root/build-fuzz"
+
+"$root/scripts/install-deps.sh"
+# libFuzzer and the sanitizer runtimes ship in libclang-rt-<major>-dev, matching clang's version.
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+command -v clang++ >/dev/null 2>&1 || apt_install clang
+major=$(clang++ --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1)
+dpkg-query -W -f='${Status}' "libclang-rt-$major-dev" 2>/dev/null | grep -q 'install ok installed' ||
+  apt_install "libclang-rt-$major-dev"
+
+# RelWithDebInfo minus -DNDEBUG: optimised enough to fuzz fast, with assertions still checked.
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCRATECACHE_FUZZ=ON -DBUILD_TESTING=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
+cmake --build "$build" --target fuzz_all
+
+failed=()
+for src in "$root"/fuzz/fuzz_*.cpp; do
+  target=$(basename "$src" .cpp)
+  work="$build/corpus/$target"
+  crashes="$build/crashes/$target"
+  rm -rf "$work" && mkdir -p "$work" "$crashes"
+  if [ -d "$root/fuzz/corpus/$target" ]; then cp -r "$root/fuzz/corpus/$target/." "$work/"; fi
+  if [ "$target" = fuzz_entry_decoder ]; then "$build/make_entry_seeds" "$work"; fi
+  log="$build/$target.log"
+  echo "fuzz: $target for ${seconds}s (log: $log)"
+  if "$build/$target" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+      -artifact_prefix="$crashes/" "$work" >"$log" 2>&1; then
+    grep -E '^stat::number_of_executed_units|^Done ' "$log" | tr '\n' ' ' | sed 's/^/  /'; echo
+  else
+    echo "fuzz: $target FAILED"
+    grep -E '^==[0-9]+==ERROR|runtime error|SUMMARY' "$log" | head -5 | sed 's/^/  /'
+    grep -o 'Test unit written to .*' "$log" | sed 's/^Test unit written to /  reproducer: /'
+    failed+=("$target")
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: failures in ${failed[*]}" >&2
+  exit 1
+fi
+echo "fuzz: all targets ran ${seconds}s without a finding"

@@ -1,0 +1,137 @@
+#include "manager/report.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "manager/report_data.h"
+#include "manager/report_svg.h"
+#include "store/entry.h"
+#include "store/events.h"
+#include "store/local_store.h"
+#include "store/stats.h"
+#include "util/fs.h"
+
+namespace cratecache {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kEvil = "<script>alert('x')</script>";
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("cc-report-" + std::to_string(::getpid()));
+    config_.dir = (dir_ / "store").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void put_entry(const std::string& key, const std::string& crate, size_t size) {
+    Entry e;
+    e.crate_name = crate;
+    e.unit_kind = "lib";
+    e.toolchain = "1.95.0";
+    e.compile_ms = 1500;
+    e.blobs.push_back({"lib" + crate + ".rlib", 0644, false, std::string(size, 'r'), "", ""});
+    LocalStore(config_.dir, config_.max_size).put(key, encode_entry(e, 0));
+  }
+
+  // Writes the report and returns its text (empty on failure).
+  std::string report() {
+    std::string path = (dir_ / "out" / "report.html").string();
+    testing::internal::CaptureStdout();
+    int rc = write_html_report(config_, path);
+    EXPECT_EQ(testing::internal::GetCapturedStdout(), path + "\n");
+    EXPECT_EQ(rc, 0);
+    return try_read_file(path).value_or("");
+  }
+
+  fs::path dir_;
+  Config config_;
+};
+
+TEST_F(ReportTest, ShowsCratesToolchainsAndChartsWithEscapedNames) {
+  record_event(config_, {"miss", "serde", "lib", "", 0});
+  record_event(config_, {"hit", "serde", "lib", "", 2500});
+  record_event(config_, {"hit", "tokio", "lib", "", 4000});
+  record_event(config_, {"hit", kEvil, "lib", "", 10});
+  record_event(config_, {"not_cached", "hello", "bin", "workspace_member", 0});
+  Stats stats(config_.dir);
+  stats.add_many({{"hits", 3}, {"hits.lib", 3}, {"misses", 1}, {"time_saved_ms", 6510},
+                  {"not_cached.workspace_member", 1}});
+  put_entry("tc1/aa01", "serde", 4000);
+  put_entry("tc1/bb02", "tokio", 9000);
+  put_entry("tc1/cc03", kEvil, 100);
+  write_file_atomic(config_.dir + "/toolchains/tc1.release", "1.95.0 x86_64-unknown-linux-gnu\n");
+
+  std::string html = report();
+  for (const char* text : {"serde", "tokio", "1.95.0 x86_64-unknown-linux-gnu", "<svg", "workspace_member",
+                           "75.0%", "6.5 s"}) {
+    EXPECT_NE(html.find(text), std::string::npos) << text;
+  }
+  EXPECT_EQ(html.find("<script"), std::string::npos) << "crate name not escaped";
+  EXPECT_NE(html.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("no data"), std::string::npos);
+}
+
+TEST_F(ReportTest, EmptyStoreSaysNoData) {
+  std::string html = report();
+  EXPECT_NE(html.find("no data yet"), std::string::npos);
+  EXPECT_EQ(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+}
+
+TEST_F(ReportTest, UnwritablePathIsAnError) {
+  write_file_atomic((dir_ / "file").string(), "x");
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(write_html_report(config_, (dir_ / "file" / "report.html").string()), 1);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("cratecache: error: "), std::string::npos);
+}
+
+TEST_F(ReportTest, OneBarPerCrateWhateverItsSpelling) {
+  record_event(config_, {"hit", "futures_util", "lib", "", 100});
+  record_event(config_, {"hit", "futures-util", "build-script-run", "", 100});
+  record_event(config_, {"hit", "build_script_build", "build-script", "", 100});
+  put_entry("tc1/aa01", "build_script_build", 10);
+  ReportData d = collect_report_data(config_, 0);
+  ASSERT_EQ(d.crates_by_hits.size(), 2u);
+  EXPECT_EQ(d.crates_by_hits[0].name, "futures_util");
+  EXPECT_EQ(d.crates_by_hits[0].hits, 2u);
+  EXPECT_EQ(d.crates_by_hits[1].name, kBuildScriptsLabel);
+  ASSERT_EQ(d.crates_by_size.size(), 1u);
+  EXPECT_EQ(d.crates_by_size[0].name, kBuildScriptsLabel);
+}
+
+TEST(ReportBuckets, HourlyForTwoDaysElseDaily) {
+  const int64_t now = 1'750'000'000;
+  auto at = [](int64_t t, const char* outcome) { return TimedEvent{t, {outcome, "c", "lib", "", 1000}}; };
+
+  TimeSeries recent = bucket_events({at(now - 7200, "miss"), at(now - 10, "hit"), at(now, "hit")}, now);
+  EXPECT_EQ(recent.bucket_seconds, 3600);
+  ASSERT_EQ(recent.buckets.size(), 12u);  // at least half a day, so a single busy hour has context
+  EXPECT_EQ(recent.buckets.back().hits, 2u);
+  EXPECT_EQ(recent.buckets.back().saved_ms, 2000u);
+  EXPECT_EQ(recent.buckets[recent.buckets.size() - 3].misses, 1u);
+
+  TimeSeries older = bucket_events({at(now - 10 * 86400, "miss"), at(now, "hit")}, now);
+  EXPECT_EQ(older.bucket_seconds, 86400);
+  ASSERT_EQ(older.buckets.size(), 11u);
+  EXPECT_EQ(older.buckets.front().misses, 1u);
+  EXPECT_EQ(older.buckets.back().hits, 1u);
+
+  EXPECT_TRUE(bucket_events({}, now).buckets.empty());
+}
+
+TEST(ReportSvg, EscapesAndShortensLabels) {
+  EXPECT_EQ(html_escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
+  std::string svg = svg_hbars({{std::string(300, 'x'), 5, "5", ""}, {"y", 1, "1", ""}}, "c", 500);
+  // The bar's label is cut; its tooltip keeps the whole name.
+  EXPECT_NE(svg.find("x\u2026</text>"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find(std::string(300, 'x') + "</text>"), std::string::npos);
+  EXPECT_NE(svg.find("<title>" + std::string(300, 'x') + "</title>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cratecache
