@@ -3,6 +3,7 @@
 # fresh copy of its seed corpus for SECONDS_PER_TARGET (default 20). Exits non-zero if any target
 # crashes, leaks, times out or runs out of memory, printing the reproducer's path.
 # Reproduce one: build-fuzz/<target> <reproducer>
+# Inputs kept in fuzz/crashes/<target>/ are replayed first, as regression tests of found bugs.
 set -euo pipefail
 seconds=${1:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +34,13 @@ for src in "$root"/fuzz/fuzz_*.cpp; do
   if [ -d "$root/fuzz/corpus/$target" ]; then cp -r "$root/fuzz/corpus/$target/." "$work/"; fi
   if [ "$target" = fuzz_entry_decoder ]; then "$build/make_entry_seeds" "$work"; fi
   log="$build/$target.log"
+  known=("$root/fuzz/crashes/$target"/*)
+  if [ -e "${known[0]}" ] && ! "$build/$target" "${known[@]}" >"$log" 2>&1; then
+    echo "fuzz: $target FAILED on a known reproducer in fuzz/crashes/$target/"
+    { grep '^Running: ' "$log" | tail -1; grep -E 'runtime error|^SUMMARY' "$log" | head -3; } | sed 's/^/  /'
+    failed+=("$target")
+    continue
+  fi
   echo "fuzz: $target for ${seconds}s (log: $log)"
   if "$build/$target" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
       -artifact_prefix="$crashes/" "$work" >"$log" 2>&1; then

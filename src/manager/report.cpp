@@ -56,8 +56,9 @@ std::string card(const std::string& title, const std::string& note, const std::s
 }
 
 std::string tile(const std::string& key, const std::string& value, const std::string& sub, const char* cls = "") {
-  return fmt::format("<div class=\"tile {}\"><div class=\"k\">{}</div><div class=\"v\">{}</div><div class=\"s\">{}</div></div>\n",
-                     cls, html_escape(key), html_escape(value), html_escape(sub));
+  return fmt::format(
+      "<div class=\"tile {}\"><div class=\"k\">{}</div><div class=\"v\">{}</div><div class=\"s\">{}</div></div>\n", cls,
+      html_escape(key), html_escape(value), html_escape(sub));
 }
 
 // Ticks every few hours on round hours (dates at midnight), or every few days ending today.
@@ -79,7 +80,8 @@ std::string bucket_name(const TimeSeries& s, const TimeBucket& b) {
 
 std::string series_note(const TimeSeries& s, const std::string& per) {
   bool hourly = s.bucket_seconds == 3600;
-  return fmt::format("{} per {}, last {} {} (UTC)", per, hourly ? "hour" : "day", s.buckets.size(), hourly ? "hours" : "days");
+  return fmt::format("{} per {}, last {} {} (UTC)", per, hourly ? "hour" : "day", s.buckets.size(),
+                     hourly ? "hours" : "days");
 }
 
 std::string hit_rate_section(const TimeSeries& s) {
@@ -96,7 +98,8 @@ std::string hit_rate_section(const TimeSeries& s) {
     TimePoint p{tick_for(s, i), std::nullopt, ""};
     if (lookups) {
       p.value = 100.0 * static_cast<double>(b.hits) / static_cast<double>(lookups);
-      p.tooltip = fmt::format("{}: {} ({} hits, {} misses)", bucket_name(s, b), percent(b.hits, lookups), b.hits, b.misses);
+      p.tooltip = fmt::format("{}: {} ({} hits, {} misses)", bucket_name(s, b), percent(b.hits, lookups), b.hits,
+                              b.misses);
       ++with_data;
     }
     c.points.push_back(std::move(p));
@@ -179,7 +182,10 @@ std::string counts_section(const std::string& title, const std::string& note, co
 }
 
 std::string render_page(const Config& config, const ReportData& d) {
-  auto total = [&](const char* k) { auto it = d.totals.find(k); return it == d.totals.end() ? 0 : std::max<int64_t>(0, it->second); };
+  auto total = [&](const char* k) -> uint64_t {
+    auto it = d.totals.find(k);
+    return it == d.totals.end() ? 0 : static_cast<uint64_t>(std::max<int64_t>(0, it->second));
+  };
   uint64_t hits = total("hits"), misses = total("misses"), saved = total("time_saved_ms");
   std::string page = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"

@@ -58,7 +58,8 @@ std::vector<CrateUsage> usage_by_crate(const std::string& dir) {
   }
   std::vector<CrateUsage> out;
   for (auto& [name, c] : by_name) out.push_back(std::move(c));
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.stored_bytes > b.stored_bytes; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.stored_bytes > b.stored_bytes; });
   return out;
 }
 

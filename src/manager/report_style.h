@@ -5,7 +5,7 @@
 namespace cratecache {
 
 inline constexpr const char* kReportCss = R"css(
-:root{--bg:#f3f4f7;--card:#fff;--text:#1c2230;--muted:#5d6778;--grid:#e7e9ee;--axis:#a3abb8;
+:root{color-scheme:light dark;--bg:#f3f4f7;--card:#fff;--text:#1c2230;--muted:#5d6778;--grid:#e7e9ee;--axis:#a3abb8;
 --hit:#1c9a5e;--saved:#3874d8;--tc:#7a57c9;--crate:#1f8aa6;--hits:#27a36a;--reason:#e08416;--kind:#5f8f2a}
 @media (prefers-color-scheme:dark){:root{--bg:#14171c;--card:#1d2129;--text:#e6e9ef;--muted:#9aa3b2;
 --grid:#2b313b;--axis:#566070}}

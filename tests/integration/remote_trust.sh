@@ -81,15 +81,16 @@ step "(b) signed entries"
 printf 'first-signing-key-0123456789\n' >"$WORK/k1"
 printf 'second-signing-key-9876543210\n' >"$WORK/k2"
 start_redis
-signed=("CRATECACHE_REMOTE=$REDIS_URL" CRATECACHE_REQUIRE_SIGNATURE=1)
+required=CRATECACHE_REQUIRE_SIGNATURE=1
 machine sign-a CRATECACHE_REMOTE="$REDIS_URL" CRATECACHE_SIGNING_KEY="$WORK/k1"
 units=$(count_log miss)
-machine sign-b "${signed[@]}" CRATECACHE_SIGNING_KEY="$WORK/k1"
+machine sign-b CRATECACHE_REMOTE="$REDIS_URL" "$required" CRATECACHE_SIGNING_KEY="$WORK/k1"
 assert_no_dep_compiles "B, same key"
 assert_eq "$units" "$(mstat sign-b remote_hits)" "B's remote_hits (same key)"
 assert_eq 0 "$(mstat sign-b errors.bad_signature)" "B's errors.bad_signature (same key)"
 # C must not upload: its k2 entries would replace A's and change what D-like readers see.
-machine sign-c "${signed[@]}" CRATECACHE_SIGNING_KEY="$WORK/k2" CRATECACHE_REMOTE_POLICY=read-only
+machine sign-c CRATECACHE_REMOTE="$REDIS_URL" "$required" CRATECACHE_SIGNING_KEY="$WORK/k2" \
+  CRATECACHE_REMOTE_POLICY=read-only
 assert_eq 0 "$(count_log hit)" "C's hits (other key)"
 assert_eq 0 "$(mstat sign-c remote_hits)" "C's remote_hits (other key)"
 assert_eq "$units" "$(mstat sign-c errors.bad_signature)" "C's errors.bad_signature (other key)"
@@ -98,7 +99,7 @@ serve_check "$WORK/sign-c/hello-hyper/target/debug/hello-hyper"
 step "(b) signature required, remote filled by an unsigned writer"
 start_redis
 machine unsigned-a CRATECACHE_REMOTE="$REDIS_URL"
-machine sign-d "${signed[@]}" CRATECACHE_SIGNING_KEY="$WORK/k1"
+machine sign-d CRATECACHE_REMOTE="$REDIS_URL" "$required" CRATECACHE_SIGNING_KEY="$WORK/k1"
 assert_eq 0 "$(count_log hit)" "D's hits (unsigned remote)"
 assert_eq 0 "$(mstat sign-d remote_hits)" "D's remote_hits (unsigned remote)"
 assert_eq "$units" "$(mstat sign-d errors.bad_signature)" "D's errors.bad_signature (unsigned remote)"
@@ -109,11 +110,11 @@ start_redis
 machine ro-a CRATECACHE_REMOTE="$REDIS_URL"
 keys=$(redis_keys "$REDIS_PORT")
 assert_gt "$keys" 0 "keys after A"
-ro=("CRATECACHE_REMOTE=$REDIS_URL" CRATECACHE_REMOTE_POLICY=read-only)
-machine ro-b "${ro[@]}"
+machine ro-b CRATECACHE_REMOTE="$REDIS_URL" CRATECACHE_REMOTE_POLICY=read-only
 assert_no_dep_compiles "read-only B, what A built"
 assert_gt "$(mstat ro-b remote_hits)" 0 "read-only B's remote_hits"
-CARGO_ARGS=--release machine ro-b "${ro[@]}" # new units: nothing of the release profile is cached
+# New units, which a read-write machine would upload: nothing of the release profile is cached.
+CARGO_ARGS=--release machine ro-b CRATECACHE_REMOTE="$REDIS_URL" CRATECACHE_REMOTE_POLICY=read-only
 assert_gt "$(count_log miss)" 40 "read-only B's misses in release"
 assert_eq 0 "$(mstat ro-b remote_uploads)" "read-only B's remote_uploads"
 assert_eq "$keys" "$(redis_keys "$REDIS_PORT")" "keys after read-only B"

@@ -9,7 +9,8 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=servers.sh
 source "$HERE/servers.sh"
 
-hex_objects() { find "$1" -type f 2>/dev/null | grep -cE '/[0-9a-f]{64}[^/]*$' || true; }
+# hex_objects DIR [SUFFIX]: files named <64 hex>SUFFIX (an ERE) under DIR.
+hex_objects() { find "$1" -type f 2>/dev/null | grep -cE "/[0-9a-f]{64}${2:-}\$" || true; }
 
 # Objects each backend holds, counted on the server side (not through cratecache).
 objects_redis() { redis_keys "$REDIS_PORT"; }
@@ -24,7 +25,7 @@ objects_redis_cluster() {
   echo "$total"
 }
 objects_webdav() { hex_objects "$DAV_ROOT/cratecache/v1"; }
-objects_s3() { hex_objects "$WORK/s3rver-$S3_PORT/data/cratecache/fleet"; }
+objects_s3() { hex_objects "$WORK/s3rver-$S3_PORT/data/cratecache/fleet" '\._S3rver_object'; }
 
 # two_machines BACKEND URL
 two_machines() {

@@ -43,11 +43,13 @@ fi
 
 # screenshot HTML PNG: renders a page at 1280x2000 in a throwaway browser profile.
 screenshot() {
-  timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  if ! timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$(mktemp -d "$WORK/chromium.XXXXXX")" --window-size=1280,2000 \
-    --screenshot="$2" "file://$1" >"$WORK/chromium.log" 2>&1 || { tail -n 20 "$WORK/chromium.log" >&2; fail "chromium failed on $1"; }
-  [ -s "$2" ] || { tail -n 20 "$WORK/chromium.log" >&2; fail "chromium wrote no screenshot of $1"; }
+    --screenshot="$2" "file://$1" >"$WORK/chromium.log" 2>&1 || [ ! -s "$2" ]; then
+    tail -n 20 "$WORK/chromium.log" >&2
+    fail "chromium wrote no screenshot of $1"
+  fi
 }
 
 step "render in headless chromium"
