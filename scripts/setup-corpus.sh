@@ -13,16 +13,7 @@ packages=(
   librust-rand-dev librust-rayon-dev librust-image-dev librust-reqwest-dev librust-anyhow-dev
   librust-cc-dev
 )
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup-corpus: installing ${#missing[@]} crate packages" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+"$root/scripts/apt-install.sh" "${packages[@]}"
 
 mkdir -p "$cargo_home"
 cat > "$cargo_home/config.toml" <<CFG

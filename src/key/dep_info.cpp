@@ -2,6 +2,8 @@
 
 #include <unordered_set>
 
+#include "util/lines.h"
+
 namespace cratecache {
 namespace {
 
@@ -69,13 +71,8 @@ DepInfo parse_dep_info(std::string_view text) {
   std::unordered_set<std::string> seen;
   std::unordered_set<std::string> targets;
   std::vector<std::string> all;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.empty()) continue;
+  for_each_line(text, [&](std::string_view line) {
+    if (line.empty()) return;
     static constexpr std::string_view kEnvDep = "# env-dep:";
     if (line.rfind(kEnvDep, 0) == 0) {
       std::string_view rest = line.substr(kEnvDep.size());
@@ -85,16 +82,16 @@ DepInfo parse_dep_info(std::string_view text) {
       } else {
         info.env.push_back({std::string(rest.substr(0, eq)), unescape_env_value(rest.substr(eq + 1))});
       }
-      continue;
+      return;
     }
-    if (line[0] == '#') continue;
+    if (line[0] == '#') return;
     size_t colon = rule_colon(line);
-    if (colon == std::string_view::npos) continue;
+    if (colon == std::string_view::npos) return;
     std::string_view rhs = line.substr(colon + 1);
     // Outputs are the targets of rules with prerequisites; sources reappear as empty rules.
     if (rhs.find_first_not_of(" \t") != std::string_view::npos) targets.insert(std::string(line.substr(0, colon)));
     add_prerequisites(rhs, all, seen);
-  }
+  });
   for (auto& f : all) {
     if (!targets.count(f)) info.files.push_back(std::move(f));
   }
