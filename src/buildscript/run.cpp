@@ -103,7 +103,7 @@ class ScriptRun : public CachedJob {
     }
     for (const auto& name : directives.env_vars) {
       const char* v = std::getenv(name.c_str());
-      candidate.env.push_back({name, v ? std::optional<std::string>(v) : std::nullopt});
+      candidate.env.push_back({name, v ? std::optional<std::string>(normaliser().normalise(v)) : std::nullopt});
     }
     candidate.result_key = compute_result_key(input_key(), inputs, candidate.env);
 

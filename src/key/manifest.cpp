@@ -28,10 +28,11 @@ bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser) {
   }
 }
 
-bool env_matches(const EnvDep& e, const Config::EnvLookup& env) {
+// Recorded values are normalised (OUT_DIR and other project paths are placeholders).
+bool env_matches(const EnvDep& e, const PathNormaliser& normaliser, const Config::EnvLookup& env) {
   const char* value = env(e.name.c_str());
   if (!e.value) return value == nullptr;
-  return value && *e.value == value;
+  return value && *e.value == normaliser.normalise(value);
 }
 
 }  // namespace
@@ -108,7 +109,7 @@ std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, con
   for (const auto& c : candidates_) {
     bool ok = true;
     for (const auto& e : c.env) {
-      if (!env_matches(e, env)) {
+      if (!env_matches(e, normaliser, env)) {
         ok = false;
         break;
       }

@@ -24,7 +24,7 @@ ManifestFile describe_input(const std::string& path, std::string normalised_path
 
 struct ManifestCandidate {
   std::vector<ManifestFile> files;
-  std::vector<EnvDep> env;
+  std::vector<EnvDep> env;  // values normalised: a project path in a value is a placeholder
   std::string result_key;
 };
 

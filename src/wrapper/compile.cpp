@@ -95,8 +95,11 @@ class RustcUnit : public CachedJob {
       sources.push_back({mf.path, mf.digest});
       candidate.files.push_back(std::move(mf));
     }
-    candidate.env = deps.env;
-    candidate.result_key = compute_result_key(input_key(), sources, deps.env);
+    for (auto& e : deps.env) {
+      if (e.value) e.value = normaliser().normalise(*e.value);
+      candidate.env.push_back(std::move(e));
+    }
+    candidate.result_key = compute_result_key(input_key(), sources, candidate.env);
 
     Entry entry;
     entry.crate_name = args_.crate_name;

@@ -172,3 +172,28 @@ TEST(ProjectRecord, KeepsOnlyDependencyTables) {
 
 }  // namespace
 }  // namespace cratecache
+
+namespace cratecache {
+namespace {
+
+TEST(Manifest, EnvDepWithAProjectPathMatchesInAnotherProject) {
+  PathNormaliser a, b;
+  a.add_root("/p1/target", "TARGET");
+  b.add_root("/elsewhere/p2/target", "TARGET");
+  ManifestCandidate c;
+  c.env.push_back({"OUT_DIR", a.normalise("/p1/target/debug/build/x-1/out")});
+  c.result_key = "tc/r";
+  Manifest m;
+  m.add(c);
+  auto env_b = [](const char* n) -> const char* {
+    return std::string(n) == "OUT_DIR" ? "/elsewhere/p2/target/debug/build/x-1/out" : nullptr;
+  };
+  EXPECT_EQ(m.match(b, env_b).value_or(""), "tc/r");
+  auto env_other = [](const char* n) -> const char* {
+    return std::string(n) == "OUT_DIR" ? "/elsewhere/p2/target/debug/build/x-2/out" : nullptr;
+  };
+  EXPECT_FALSE(m.match(b, env_other));
+}
+
+}  // namespace
+}  // namespace cratecache
