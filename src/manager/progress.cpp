@@ -15,9 +15,10 @@ std::string Progress::render(const WarmCounts& c) const {
   std::string eta = fraction > 0.01 ? fmt::format("{:.0f}s", elapsed / fraction - elapsed) : "?";
   constexpr int kWidth = 24;
   int filled = static_cast<int>(fraction * kWidth);
-  return fmt::format("[{}{}] projects {}/{}  units {}/~{} ({} hits, {} compiled)  {:.0f}s, ETA {}",
+  std::string total = c.units_estimate ? "/~" + std::to_string(c.units_estimate) : "";
+  return fmt::format("[{}{}] projects {}/{}  units {}{} ({} hits, {} compiled)  {:.0f}s, ETA {}",
                      std::string(static_cast<size_t>(filled), '#'), std::string(static_cast<size_t>(kWidth - filled), '.'),
-                     c.projects_done, c.projects_total, units, c.units_estimate, c.hits, c.compiled, elapsed, eta);
+                     c.projects_done, c.projects_total, units, total, c.hits, c.compiled, elapsed, eta);
 }
 
 void Progress::update(const WarmCounts& counts) {

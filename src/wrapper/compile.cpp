@@ -30,12 +30,18 @@ std::string absolute_out_dir(const RustcArgs& args, const std::string& cwd) {
   return args.out_dir[0] == '/' ? args.out_dir : cwd + "/" + args.out_dir;
 }
 
+// Build scripts are all called build_script_build: name them after their package in stats and logs.
+std::string display_name(const RustcArgs& args) {
+  const char* package = std::getenv("CARGO_PKG_NAME");
+  return args.unit_kind() == UnitKind::BuildScript && package ? package : args.crate_name;
+}
+
 // One cacheable rustc invocation.
 class RustcUnit : public CachedJob {
  public:
   RustcUnit(const Config& config, const std::string& rustc, const std::vector<std::string>& argv, RustcArgs args,
             const std::string& cwd)
-      : CachedJob(config, args.crate_name, unit_kind_name(args.unit_kind()), absolute_out_dir(args, cwd),
+      : CachedJob(config, display_name(args), unit_kind_name(args.unit_kind()), absolute_out_dir(args, cwd),
                   make_normaliser(find_project_roots(args, cwd, getenv_fn))),
         rustc_(rustc),
         argv_(argv),
@@ -143,7 +149,7 @@ void count_pass_through(const Config& config, const RustcArgs& args, const std::
   } catch (const std::exception&) {
     // Counting is best effort; the build is what matters.
   }
-  record_event(config, {"not_cached", args.crate_name, unit_kind_name(args.unit_kind()), reason, 0});
+  record_event(config, {"not_cached", display_name(args), unit_kind_name(args.unit_kind()), reason, 0});
 }
 
 bool is_workspace_member(const RustcArgs& args) {

@@ -62,7 +62,9 @@ stats_toolchains
 toolchain_id() { stats_toolchains | awk -v r="$("$1" -V | cut -d' ' -f2)" '$3 == r { print $1 }'; }
 id_a=$(toolchain_id rustc)
 id_b=$(toolchain_id "$DEB_RUSTC")
-[ -n "$id_a" ] && [ -n "$id_b" ] && [ "$id_a" != "$id_b" ] || fail "toolchains A ($id_a) and B ($id_b) not both in stats"
+if [ -z "$id_a" ] || [ -z "$id_b" ] || [ "$id_a" = "$id_b" ]; then
+  fail "toolchains A ($id_a) and B ($id_b) not both in stats"
+fi
 entries_b=$(find "$STORE/entries/$id_b" -name '*.entry' | wc -l)
 release_b=$("$DEB_RUSTC" -V | cut -d' ' -f2)
 

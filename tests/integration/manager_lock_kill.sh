@@ -40,21 +40,18 @@ bg_build() {
 wrapper_of() { pgrep -f "^$bin [^ ]*rustc .*--crate-name regex .*$WORK/$1/" | head -n 1; }
 
 # held_lock PID: the single-flight lock file PID holds an flock on (from /proc/locks), if any.
-# (`command stat`: lib.sh defines a stat function.)
 held_lock() {
-  local inode f
+  local inode
   for inode in $(awk -v p="$1" '$2 == "FLOCK" && $5 == p { split($6, a, ":"); print a[3] }' /proc/locks); do
-    for f in $(find "$STORE/locks" -name '*.lock' 2>/dev/null); do
-      [ "$(command stat -c %i "$f")" != "$inode" ] || echo "$f"
-    done
+    find "$STORE/locks" -name '*.lock' -inum "$inode" 2>/dev/null
   done
 }
 
 # wait_for WHAT CMD...: polls CMD (0.1 s) until it prints something, up to 5 minutes.
 wait_for() {
-  local what=$1 out i
+  local what=$1 out
   shift
-  for i in $(seq 3000); do
+  for _ in $(seq 3000); do
     out=$("$@") && [ -n "$out" ] && { echo "$out"; return; }
     sleep 0.1
   done
@@ -111,7 +108,7 @@ bound=$(echo "2 * $ref_s + 10" | bc)
 [ "$(echo "$elapsed < $bound" | bc)" = 1 ] || fail "w1 took ${elapsed}s after the kill (bound ${bound}s)"
 assert_eq 0 "$(stat errors.single_flight_timeout)" "stats errors.single_flight_timeout"
 assert_gt "$(stat single_flight_waits)" 0 "stats single_flight_waits (w1 did wait on k1)"
-LAST_LOG=$WORK/w1.log
+LAST_LOG=$WORK/w1.log # read by log_count
 assert_eq 1 "$(log_count miss regex lib)" "w1's regex compiles (k1 never stored it)"
 
 step "w1's output is correct"
