@@ -35,11 +35,7 @@ if grep -n -i -E '<script|https?://|@import|url\(' "$html" | head -n 5 | grep .;
 fi
 
 CHROMIUM=/usr/bin/chromium
-if [ ! -x "$CHROMIUM" ]; then
-  step "installing chromium"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
-    fail "could not install chromium"
-fi
+[ -x "$CHROMIUM" ] || "$SRC/scripts/apt-install.sh" chromium || fail "could not install chromium"
 
 # screenshot HTML PNG: renders a page at 1280x2000 in a throwaway browser profile.
 screenshot() {
