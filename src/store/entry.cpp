@@ -130,6 +130,14 @@ struct ParsedHeader {
   size_t payload_offset = 0;
 };
 
+// Numbers in a header are unsigned integers; anything else (a crafted 1e300) is corruption, never
+// a float-to-integer conversion.
+uint64_t unsigned_field(const json& object, const char* name) {
+  const json& v = object.at(name);
+  if (!v.is_number_unsigned()) throw CorruptEntry(std::string("bad header: ") + name + " is not an unsigned integer");
+  return v.get<uint64_t>();
+}
+
 ParsedHeader parse_header(std::string_view bytes) {
   const size_t fixed = sizeof kMagic + sizeof(uint32_t);
   if (bytes.size() < fixed || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
@@ -149,16 +157,18 @@ ParsedHeader parse_header(std::string_view bytes) {
     h.info.crate_name = doc.at("crate");
     h.info.unit_kind = doc.at("kind");
     h.info.toolchain = doc.at("toolchain");
-    h.info.compile_ms = doc.at("compile_ms");
+    h.info.compile_ms = unsigned_field(doc, "compile_ms");
     h.compressed = doc.at("compression") == "zstd";
     for (const auto& b : doc.at("blobs")) {
       Blob blob;
       blob.name = b.at("name");
-      blob.mode = b.at("mode");
+      uint64_t mode = unsigned_field(b, "mode");
+      if (mode > 07777) throw CorruptEntry("bad header: file mode out of range");
+      blob.mode = static_cast<uint32_t>(mode);
       blob.has_paths = b.at("paths");
       blob.digest = b.at("sha256");
       blob.checksum = b.at("xxh3");
-      uint64_t size = b.at("size");
+      uint64_t size = unsigned_field(b, "size");
       h.info.size += size;
       h.blobs.emplace_back(std::move(blob), size);
     }

@@ -71,3 +71,25 @@ TEST(Entry, UncompressedRoundTripsAndIsChecked) {
 
 }  // namespace
 }  // namespace cratecache
+
+#include <filesystem>
+
+#include "util/fs.h"
+
+namespace cratecache {
+namespace {
+
+// Inputs the fuzzer once crashed on (undefined float-to-integer conversions in the header) must
+// be rejected as corrupt.
+TEST(Entry, FuzzerFindingsAreCorruptEntries) {
+  std::filesystem::path dir = std::filesystem::path(CRATECACHE_SOURCE_DIR) / "fuzz/crashes/fuzz_entry_decoder";
+  int seen = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    ++seen;
+    EXPECT_THROW(decode_entry(read_file(f.path().string())), CorruptEntry) << f.path();
+  }
+  EXPECT_GT(seen, 0);
+}
+
+}  // namespace
+}  // namespace cratecache
