@@ -163,6 +163,8 @@ int run_build_script(const std::string& real, const std::vector<std::string>& ar
     exec_script(real, args);
   }
   if (config.disable) exec_script(real, args);
+  // The script's stderr is an artifact Cargo keeps: our warnings must not change it.
+  redirect_warnings(config.dir + "/warnings.log");
 
   std::optional<ScriptRun> run;
   try {

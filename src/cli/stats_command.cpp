@@ -74,7 +74,7 @@ int print_stats(const Config& config, bool as_json) {
   fmt::print("Not cached\n");
   for (auto& [reason, n] : doc["not_cached"].items()) fmt::print("  {:<20} {}\n", reason, n.get<int64_t>());
   if (!doc["errors"].empty()) {
-    fmt::print("Errors\n");
+    fmt::print("Errors (warnings during build-script runs are in {}/warnings.log)\n", config.dir);
     for (auto& [kind, n] : doc["errors"].items()) fmt::print("  {:<20} {}\n", kind, n.get<int64_t>());
   }
   fmt::print("Entries                {}\n", doc["entries"].get<uint64_t>());

@@ -62,21 +62,6 @@ print(changed)
 PY
 }
 
-step "(a) entries tampered with on the server"
-start_redis
-# B will compile everything at its own path: the reference is an uncached build at that path.
-copy_project hello-hyper "$WORK/tamper-b/hello-hyper"
-reference_build "$WORK/tamper-b/hello-hyper"
-machine tamper-a CRATECACHE_REMOTE="$REDIS_URL"
-units=$(count_log miss)
-changed=$(tamper_entries "$REDIS_PORT")
-assert_eq "$units" "$changed" "entries tampered with (one per unit of A)"
-machine tamper-b CRATECACHE_REMOTE="$REDIS_URL"
-assert_eq 0 "$(count_log hit)" "hits of B on tampered entries"
-assert_eq "$units" "$(mstat tamper-b errors.corrupt_entry)" "B's errors.corrupt_entry"
-serve_check "$WORK/tamper-b/hello-hyper/target/debug/hello-hyper"
-compare_outputs_same_path "$WORK/tamper-b/hello-hyper" "$WORK/tamper-b/hello-hyper" debug 120 hello-hyper
-
 step "(b) signed entries"
 printf 'first-signing-key-0123456789\n' >"$WORK/k1"
 printf 'second-signing-key-9876543210\n' >"$WORK/k2"
@@ -118,5 +103,20 @@ CARGO_ARGS=--release machine ro-b CRATECACHE_REMOTE="$REDIS_URL" CRATECACHE_REMO
 assert_gt "$(count_log miss)" 40 "read-only B's misses in release"
 assert_eq 0 "$(mstat ro-b remote_uploads)" "read-only B's remote_uploads"
 assert_eq "$keys" "$(redis_keys "$REDIS_PORT")" "keys after read-only B"
+
+step "(a) entries tampered with on the server"
+start_redis
+# B will compile everything at its own path: the reference is an uncached build at that path.
+copy_project hello-hyper "$WORK/tamper-b/hello-hyper"
+reference_build "$WORK/tamper-b/hello-hyper"
+machine tamper-a CRATECACHE_REMOTE="$REDIS_URL"
+units=$(count_log miss)
+changed=$(tamper_entries "$REDIS_PORT")
+assert_eq "$units" "$changed" "entries tampered with (one per unit of A)"
+machine tamper-b CRATECACHE_REMOTE="$REDIS_URL"
+assert_eq 0 "$(count_log hit)" "hits of B on tampered entries"
+assert_eq "$units" "$(mstat tamper-b errors.corrupt_entry)" "B's errors.corrupt_entry"
+serve_check "$WORK/tamper-b/hello-hyper/target/debug/hello-hyper"
+compare_outputs_same_path "$WORK/tamper-b/hello-hyper" "$WORK/tamper-b/hello-hyper" debug 120 hello-hyper
 
 echo "PASS $TEST_NAME: tampered entries rejected, signatures enforced, read-only uploads nothing"

@@ -9,11 +9,7 @@ need_cmd() {
   local cmd=$1
   shift
   command -v "$cmd" >/dev/null && return 0
-  step "installing $*"
-  export DEBIAN_FRONTEND=noninteractive
-  if [ -z "${_apt_updated:-}" ]; then apt-get update -qq || fail "apt-get update failed"; fi
-  _apt_updated=1
-  apt-get install -y -qq "$@" >/dev/null || fail "could not install $*"
+  "$SRC/scripts/apt-install.sh" "$@" || fail "could not install $*"
 }
 
 # A port that was free a moment ago; the short race is caught by wait_ready. Below the kernel's

@@ -115,6 +115,8 @@ HttpStorage::Response HttpStorage::request(const std::string& method, const std:
     curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
     curl_easy_setopt(h, CURLOPT_USERPWD, credentials_.c_str());
     if (!session_token_.empty()) headers = curl_slist_append(headers, ("x-amz-security-token: " + session_token_).c_str());
+    // S3 requires the payload hash header on every SigV4 request; libcurl signs what it is given.
+    headers = curl_slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
   }
   Upload upload{body};
   if (method == "PUT") {
