@@ -11,20 +11,17 @@ build="$root/build-fuzz"
 
 "$root/scripts/install-deps.sh"
 # libFuzzer and the sanitizer runtimes ship in libclang-rt-<major>-dev, matching clang's version.
-apt_install() {
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
-command -v clang++ >/dev/null 2>&1 || apt_install clang
+command -v clang++ >/dev/null 2>&1 || "$root/scripts/apt-install.sh" clang
 major=$(clang++ --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1)
-dpkg-query -W -f='${Status}' "libclang-rt-$major-dev" 2>/dev/null | grep -q 'install ok installed' ||
-  apt_install "libclang-rt-$major-dev"
+"$root/scripts/apt-install.sh" "libclang-rt-$major-dev"
 
 # RelWithDebInfo minus -DNDEBUG: optimised enough to fuzz fast, with assertions still checked.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCRATECACHE_FUZZ=ON -DBUILD_TESTING=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
 cmake --build "$build" --target fuzz_all
 
+# Stack traces for UBSan reports too (ASan prints them anyway).
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 failed=()
 for src in "$root"/fuzz/fuzz_*.cpp; do
   target=$(basename "$src" .cpp)
@@ -41,8 +38,10 @@ for src in "$root"/fuzz/fuzz_*.cpp; do
     failed+=("$target")
     continue
   fi
+  dict=()
+  if [ -f "$root/fuzz/$target.dict" ]; then dict=(-dict="$root/fuzz/$target.dict"); fi
   echo "fuzz: $target for ${seconds}s (log: $log)"
-  if "$build/$target" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+  if "$build/$target" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 "${dict[@]}" \
       -artifact_prefix="$crashes/" "$work" >"$log" 2>&1; then
     grep -E '^stat::number_of_executed_units|^Done ' "$log" | tr '\n' ' ' | sed 's/^/  /'; echo
   else
