@@ -1,0 +1,1 @@
+pub const FOO: &str = env!("ENVGEN_FOO");

@@ -1,0 +1,1 @@
+pub const STATUS: &str = env!("FAILSCRIPT_STATUS");
