@@ -340,6 +340,8 @@ run_combo() {
   kv waited "$((waited_total - waited_before))"
 
   python3 "$helpers" report "$work/results" "$meta" >"$out"
+  # Cargo's output of every build, kept with the logs.
+  (cd "$r" && find . -maxdepth 4 -name '*.out' -exec cp --parents {} "$logs/" \;)
   [ "$keep" = 1 ] || rm -rf "$r"
 }
 

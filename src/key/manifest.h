@@ -46,8 +46,6 @@ class Manifest {
   // Adds the other manifest's candidates after this one's (a remote manifest merged locally).
   void merge(const Manifest& other);
 
-  const std::vector<ManifestCandidate>& candidates() const { return candidates_; }
-
  private:
   std::vector<ManifestCandidate> candidates_;
 };

@@ -36,8 +36,6 @@ class TieredStorage : public Storage {
   void put_with_manifest(const std::string& key, const std::string& bytes, const std::string& input_key,
                          const std::string& manifest);
 
-  LocalStore& local() { return local_; }
-
  private:
   bool remote_readable() const;
   bool remote_writable() const;
