@@ -1,6 +1,5 @@
 #include "buildscript/run.h"
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -22,7 +21,6 @@ namespace cratecache {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 std::string env_or_empty(const char* name) {
   const char* v = std::getenv(name);
@@ -64,25 +62,9 @@ class ScriptRun : public CachedJob {
   }
 
   int run_and_store() {
-    auto start = Clock::now();
-    TeeResult run = run_tee(real_, args_);
-    uint64_t run_ms = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
-    if (run.exit_code != 0) {
-      count_not_cached("script_failed");
-      return run.exit_code;
-    }
-    try {
-      if (auto reason = store_result(run, run_ms)) {
-        count_not_cached(*reason);
-      } else {
-        count_miss();
-      }
-    } catch (const std::exception& e) {
-      warn("could not store the build-script run of {}: {}", package_, e.what());
-      count_error("store_write");
-    }
-    return 0;
+    return CachedJob::run_and_store(real_, args_, "script_failed", [this](const TeeResult& run, uint64_t run_ms) {
+      return store_result(run, run_ms);
+    });
   }
 
  private:

@@ -77,6 +77,28 @@ bool CachedJob::try_replay() {
   return true;
 }
 
+int CachedJob::run_and_store(const std::string& program, const std::vector<std::string>& args,
+                             const std::string& failure_reason, const StoreFn& store) {
+  auto start = std::chrono::steady_clock::now();
+  TeeResult run = run_tee(program, args);
+  uint64_t run_ms = ms_since(start);
+  if (run.exit_code != 0) {
+    count_not_cached(failure_reason);
+    return run.exit_code;
+  }
+  try {
+    if (auto reason = store(run, run_ms)) {
+      count_not_cached(*reason);
+    } else {
+      count_miss();
+    }
+  } catch (const std::exception& e) {
+    warn("could not store {} ({}) in the cache: {}", name_, kind_, e.what());
+    count_error("store_write");
+  }
+  return 0;
+}
+
 // Another machine may have produced this input key: its manifest is on the remote tier.
 std::optional<std::string> CachedJob::match_remote_manifest() {
   auto text = store_.get_remote_manifest(input_key_);

@@ -13,6 +13,7 @@
 #include "key/stat_cache.h"
 #include "store/entry.h"
 #include "store/tiered_storage.h"
+#include "util/process.h"
 #include "store/stats.h"
 
 namespace cratecache {
@@ -28,6 +29,13 @@ class CachedJob {
   // Serves a stored result, or calls `produce` (which runs the real tool and may call save()).
   // Returns the exit code to give Cargo. Throws only before anything ran.
   int serve_or_produce(const std::function<int()>& produce);
+
+  // Runs the real tool (its output streamed to Cargo); on success calls `store`, which saves the
+  // result with save() or returns a reason not to. A failing tool is passed through uncached,
+  // counted as `failure_reason`; a fault while storing is a warning, never a failed build.
+  using StoreFn = std::function<std::optional<std::string>(const TeeResult& run, uint64_t run_ms)>;
+  int run_and_store(const std::string& program, const std::vector<std::string>& args,
+                    const std::string& failure_reason, const StoreFn& store);
 
   void save(ManifestCandidate candidate, Entry& entry);
   void count_miss();

@@ -1,6 +1,5 @@
 #include "wrapper/compile.h"
 
-#include <chrono>
 #include <cstdlib>
 #include <optional>
 
@@ -23,8 +22,6 @@
 
 namespace cratecache {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 std::string absolute_out_dir(const RustcArgs& args, const std::string& cwd) {
   return args.out_dir[0] == '/' ? args.out_dir : cwd + "/" + args.out_dir;
@@ -58,23 +55,11 @@ class RustcUnit : public CachedJob {
 
   // Runs rustc (streaming its output to Cargo), then stores what it produced.
   int compile_and_store() {
-    auto start = Clock::now();
-    TeeResult run = run_tee(rustc_, argv_);
-    uint64_t compile_ms = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
-    if (run.exit_code != 0) {
-      count_not_cached("compile_error");
-      return run.exit_code;
-    }
-    try {
+    return run_and_store(rustc_, argv_, "compile_error", [this](const TeeResult& run, uint64_t compile_ms) {
       store_result(run, compile_ms);
-      count_miss();
       install_build_script_launcher();
-    } catch (const std::exception& e) {
-      warn("could not store {} in the cache: {}", args_.crate_name, e.what());
-      count_error("store_write");
-    }
-    return 0;
+      return std::optional<std::string>();
+    });
   }
 
  private:
