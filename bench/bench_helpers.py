@@ -155,7 +155,7 @@ def cmd_replay(record_dir, wrapper, reps, out):
         ("hit_max_ms", f"{per_unit[0][0]:.1f}" if per_unit else "nan"),
         ("hit_max_crate", f"{per_unit[0][1]} ({per_unit[0][2]})" if per_unit else "-"),
         ("hit_sum_s", f"{sum(meds) / 1000.0:.2f}"),
-        ("hit_slowest", "; ".join(f"{c} {ms:.0f} ms" for ms, c, _ in per_unit[:5]) or "-"),
+        ("hit_slowest", "; ".join(f"{c} ({k}) {ms:.0f} ms" for ms, c, k in per_unit[:5]) or "-"),
         ("spawn_true_ms", f"{median(spawn):.2f}"),
         ("replay_non_hits", "; ".join(first_non_hits) or "-"),
         ("replay_timed_non_hits", timed_non_hits),
