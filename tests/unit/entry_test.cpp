@@ -11,9 +11,9 @@ Entry sample() {
   e.unit_kind = "lib";
   e.toolchain = "1.95.0";
   e.compile_ms = 1234;
-  e.blobs.push_back({"libfoo-1.rlib", 0644, false, std::string("\x00\x01rlib-bytes", 12), ""});
-  e.blobs.push_back({"foo-1.d", 0644, true, "@@CRATECACHE:TARGET@@/x.d: /src/lib.rs\n", ""});
-  e.blobs.push_back({":stderr", 0, true, "{\"artifact\":\"x\"}\n", ""});
+  e.blobs.push_back({"libfoo-1.rlib", 0644, false, std::string("\x00\x01rlib-bytes", 12), "", ""});
+  e.blobs.push_back({"foo-1.d", 0644, true, "@@CRATECACHE:TARGET@@/x.d: /src/lib.rs\n", "", ""});
+  e.blobs.push_back({":stderr", 0, true, "{\"artifact\":\"x\"}\n", "", ""});
   return e;
 }
 

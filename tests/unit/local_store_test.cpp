@@ -37,7 +37,9 @@ TEST_F(LocalStoreTest, WritesAreAtomicAndLeaveNoTempFiles) {
   std::thread reader([&] {
     for (int i = 0; i < 200; ++i) {
       auto got = store.get("tc/ffee");
-      if (got) ASSERT_TRUE(*got == big || *got == std::string(1 << 20, 'y')) << "partial entry seen";
+      if (got) {
+        ASSERT_TRUE(*got == big || *got == std::string(1 << 20, 'y')) << "partial entry seen";
+      }
     }
   });
   for (int i = 0; i < 20; ++i) store.put("tc/ffee", i % 2 ? big : std::string(1 << 20, 'y'));
