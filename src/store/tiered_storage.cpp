@@ -135,9 +135,12 @@ void TieredStorage::upload_in_background(std::vector<std::pair<std::string, std:
   ::setsid();
   int devnull = ::open("/dev/null", O_RDWR);
   for (int fd = 0; fd <= 2; ++fd) ::dup2(devnull, fd);
-  int keep = lock >= 0 ? lock : 3;
-  if (keep > 3) ::close_range(3, static_cast<unsigned>(keep - 1), 0);
-  ::close_range(static_cast<unsigned>(keep + 1), ~0U, 0);
+  if (lock < 0) {
+    ::close_range(3, ~0U, 0);
+  } else {
+    if (lock > 3) ::close_range(3, static_cast<unsigned>(lock - 1), 0);
+    ::close_range(static_cast<unsigned>(lock + 1), ~0U, 0);
+  }
   try {
     auto remote = open_remote();
     for (const auto& [name, data] : objects) remote->put(name, data);
