@@ -305,7 +305,9 @@ run_combo() {
   done
   d=$r/cc-warm-1/another/place/$p
   kv build_scripts_invoked "$(find "$d/target/$pdir/build" -mindepth 2 -maxdepth 2 -name output | wc -l)"
-  kv materialised_bytes "$(du -scb "$d/target/$pdir/deps" "$d/target/$pdir/build" | tail -1 | cut -f1)"
+  # Bytes of the files under deps/ and build/ (hard links once), without the workspace member's outputs.
+  kv materialised_bytes "$(find "$d/target/$pdir/deps" "$d/target/$pdir/build" -type f \
+    ! -path "$d/target/$pdir/deps/${p//-/_}-*" -printf '%i %s\n' | sort -u | awk '{s += $2} END {printf "%d", s}')"
 
   # 7. per-hit latency: record every rustc invocation of one more warm build (untimed), then run
   #    each recorded hit directly, hit_reps times, against the warm store.
