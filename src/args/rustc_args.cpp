@@ -155,7 +155,7 @@ class Parser {
     } else if (flag == "-l") {
       a.native_libs.push_back(value);
     } else if (flag == "--cap-lints") {
-      a.cap_lints_allow = value == "allow";
+      a.has_cap_lints = true;
     } else if (flag == "-C") {
       if (value.rfind("extra-filename=", 0) == 0) a.extra_filename = value.substr(15);
       if (value.rfind("linker=", 0) == 0) a.linker = value.substr(7);

@@ -40,7 +40,7 @@ struct RustcArgs {
   std::vector<LibPath> lib_paths;
   std::vector<std::string> native_libs;  // -l values
   std::string linker;                    // -C linker=..., empty for the default `cc`
-  bool cap_lints_allow = false;          // Cargo's mark of a non-local (registry, git) package
+  bool has_cap_lints = false;  // Cargo caps lints (allow, or warn under -vv) only for non-local packages
 
   UnitKind unit_kind() const;
   // Does rustc run a linker for this unit (so the linker and native libs are inputs)?

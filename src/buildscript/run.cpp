@@ -32,7 +32,7 @@ std::string env_or_empty(const char* name) {
 PathNormaliser normaliser_for(const std::string& out_dir, const std::string& manifest_dir) {
   RustcArgs unit;
   unit.out_dir = dirname_of(out_dir);
-  unit.cap_lints_allow = true;
+  unit.has_cap_lints = true;
   PathNormaliser n = make_normaliser(find_project_roots(unit, manifest_dir, getenv_fn));
   n.add_root(out_dir, "OUT_DIR");
   return n;

@@ -37,7 +37,7 @@ ProjectRoots find_project_roots(const RustcArgs& args, const std::string& cwd, c
     if (basename_of(target) == "target") roots.project_dir = dirname_of(target);
   }
   // A workspace member runs with the workspace root as its working directory.
-  if (!args.cap_lints_allow && roots.project_dir.empty()) roots.project_dir = cwd;
+  if (!args.has_cap_lints && roots.project_dir.empty()) roots.project_dir = cwd;
   const char* cargo_home = env("CARGO_HOME");
   roots.cargo_home = cargo_home && *cargo_home ? std::string(cargo_home) : home_dir() + "/.cargo";
   return roots;

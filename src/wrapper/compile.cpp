@@ -138,7 +138,7 @@ void count_pass_through(const Config& config, const RustcArgs& args, const std::
 }
 
 bool is_workspace_member(const RustcArgs& args) {
-  return !args.cap_lints_allow || std::getenv("CARGO_PRIMARY_PACKAGE") != nullptr;
+  return !args.has_cap_lints || std::getenv("CARGO_PRIMARY_PACKAGE") != nullptr;
 }
 
 }  // namespace

@@ -28,6 +28,18 @@ assert_gt "$(log_count hit '*' proc-macro)" 0 "proc-macro hits"
 assert_gt "$(log_count hit '*' build-script)" 0 "build-script hits"
 assert_gt "$(stat hits)" 0 "stats hits"
 
+members=$(count_log not_cached workspace_member)
+
+# With -vv Cargo caps dependencies' lints at `warn` instead of `allow`: still not members.
+step "two more copies built with cargo build -vv"
+copy_project hello-hyper "$WORK/vv-1/hello-hyper"
+copy_project hello-hyper "$WORK/vv-2/hello-hyper"
+cached_build "$WORK/vv-1/hello-hyper" -vv
+assert_eq "$members" "$(count_log not_cached workspace_member)" "units taken for workspace members under -vv"
+assert_gt "$(count_log miss)" 40 "misses of the first -vv build (lint cap is in the key)"
+cached_build "$WORK/vv-2/hello-hyper" -vv
+assert_no_dep_compiles "second -vv copy"
+
 step "served binary answers a request"
 serve_check "$fresh/target/debug/hello-hyper"
 

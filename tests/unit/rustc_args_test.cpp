@@ -28,7 +28,7 @@ TEST(RustcArgs, ParsesCargoLibraryInvocation) {
   EXPECT_EQ(r.args.externs[0].path, "/p/target/debug/deps/liblibc-00.rmeta");
   ASSERT_EQ(r.args.lib_paths.size(), 1u);
   EXPECT_EQ(r.args.lib_paths[0].kind, "dependency");
-  EXPECT_TRUE(r.args.cap_lints_allow);
+  EXPECT_TRUE(r.args.has_cap_lints);
   EXPECT_EQ(r.args.unit_kind(), UnitKind::Lib);
   EXPECT_FALSE(r.args.links());
   EXPECT_EQ(r.args.expected_outputs(),
@@ -75,6 +75,13 @@ TEST(RustcArgs, RefusesWhatItCannotCache) {
   EXPECT_EQ(with({"--emit=asm"}), "emit_kind");
   EXPECT_EQ(with({"-C", "split-debuginfo=packed"}), "split_debuginfo");
   EXPECT_EQ(with({"--crate-type"}), "unknown_flag");  // value missing
+}
+
+// `cargo build -vv` caps dependencies' lints at warn: any cap marks a non-local package.
+TEST(RustcArgs, AnyLintCapMarksANonLocalPackage) {
+  EXPECT_TRUE(parse_rustc_args({"--cap-lints", "warn", "x.rs"}).args.has_cap_lints);
+  EXPECT_TRUE(parse_rustc_args({"--cap-lints=allow", "x.rs"}).args.has_cap_lints);
+  EXPECT_FALSE(parse_rustc_args({"x.rs"}).args.has_cap_lints);
 }
 
 TEST(RustcArgs, CargoProbeIsPrint) {
