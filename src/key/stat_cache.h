@@ -1,6 +1,8 @@
 #pragma once
 // Content digests of input files (extern rlibs, native libs, linkers), remembered by path and
 // stat snapshot, so a file already hashed (or written by cratecache itself) is not read again.
+// A file cratecache wrote carries its digest in an extended attribute (one syscall, no record
+// file to create on the hit path); other files have a record under the store's stat/ directory.
 #include <optional>
 #include <string>
 
@@ -21,6 +23,8 @@ class StatCache {
  private:
   std::string record_path(const std::string& path) const;
   std::optional<std::string> lookup(const std::string& path, const FileStat& st) const;
+  static std::optional<std::string> lookup_attribute(const std::string& path, const FileStat& st);
+  static bool store_attribute(const std::string& path, const FileStat& st, const std::string& digest);
   void store(const std::string& path, const FileStat& st, const std::string& digest);
 
   std::string dir_;

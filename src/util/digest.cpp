@@ -9,15 +9,9 @@
 
 namespace cratecache {
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("OpenSSL SHA-256 init failed");
-  }
-}
+Sha256::Sha256() { SHA256_Init(&ctx_); }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
-
-void Sha256::update(const void* data, size_t size) { EVP_DigestUpdate(ctx_, data, size); }
+void Sha256::update(const void* data, size_t size) { SHA256_Update(&ctx_, data, size); }
 
 void Sha256::field(std::string_view data) {
   uint64_t size = data.size();
@@ -26,12 +20,11 @@ void Sha256::field(std::string_view data) {
 }
 
 std::string Sha256::hex_final() {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx_, md, &len);
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256_Final(md, &ctx_);
   static const char* hex = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (unsigned i = 0; i < len; ++i) {
+  std::string out(2 * sizeof md, '0');
+  for (size_t i = 0; i < sizeof md; ++i) {
     out[2 * i] = hex[md[i] >> 4];
     out[2 * i + 1] = hex[md[i] & 15];
   }

@@ -1,6 +1,11 @@
 #pragma once
-// SHA-256 (OpenSSL EVP) for keys and content digests.
-#include <openssl/evp.h>
+// SHA-256 (OpenSSL) for keys and content digests.
+//
+// The low-level SHA256_* calls, deprecated in OpenSSL 3 in favour of EVP, are used on purpose:
+// the first EVP fetch initialises the provider name tables (~1 ms per process), which every
+// cache hit, a process of a few ms, would pay.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include <string>
 #include <string_view>
@@ -10,7 +15,6 @@ namespace cratecache {
 class Sha256 {
  public:
   Sha256();
-  ~Sha256();
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
 
@@ -21,7 +25,7 @@ class Sha256 {
   std::string hex_final();
 
  private:
-  EVP_MD_CTX* ctx_;
+  SHA256_CTX ctx_;
 };
 
 std::string sha256_hex(std::string_view data);

@@ -10,7 +10,35 @@
 namespace cratecache {
 namespace {
 
-OpenRemoteFn load_plugin() {
+// The binary's side of a backend in the plugin.
+class PluginStorage : public Storage {
+ public:
+  PluginStorage(const RemotePluginApi& api, RemoteBackend* backend) : api_(api), backend_(backend) {}
+  ~PluginStorage() override { api_.close(backend_); }
+  PluginStorage(const PluginStorage&) = delete;
+  PluginStorage& operator=(const PluginStorage&) = delete;
+
+  std::optional<std::string> get(const std::string& key) override {
+    std::optional<std::string> bytes;
+    std::string error;
+    if (!api_.get(backend_, key, bytes, error)) throw std::runtime_error(error);
+    return bytes;
+  }
+  void put(const std::string& key, const std::string& bytes) override {
+    std::string error;
+    if (!api_.put(backend_, key, bytes, error)) throw std::runtime_error(error);
+  }
+  void remove(const std::string& key) override {
+    std::string error;
+    if (!api_.remove(backend_, key, error)) throw std::runtime_error(error);
+  }
+
+ private:
+  const RemotePluginApi& api_;
+  RemoteBackend* backend_;
+};
+
+const RemotePluginApi& load_plugin() {
   std::string exe_dir = dirname_of(own_executable_path());
   std::string error;
   for (const std::string& path :
@@ -21,8 +49,8 @@ OpenRemoteFn load_plugin() {
       error = ::dlerror();
       continue;
     }
-    if (auto fn = reinterpret_cast<OpenRemoteFn>(::dlsym(handle, kOpenRemoteSymbol))) return fn;
-    error = path + " has no " + kOpenRemoteSymbol;
+    if (auto fn = reinterpret_cast<GetRemotePluginApiFn>(::dlsym(handle, kRemotePluginApiSymbol))) return *fn();
+    error = path + " has no " + kRemotePluginApiSymbol;
   }
   throw std::runtime_error("remote tier plugin libcratecache-remote.so not usable" +
                            (error.empty() ? " (not found beside " + exe_dir + ")" : ": " + error));
@@ -31,11 +59,11 @@ OpenRemoteFn load_plugin() {
 }  // namespace
 
 std::unique_ptr<Storage> open_remote_storage(const RemoteUrl& url, int connect_timeout_ms, int io_timeout_ms) {
-  static OpenRemoteFn open = load_plugin();
+  static const RemotePluginApi& api = load_plugin();
   std::string error;
-  std::unique_ptr<Storage> storage(open(url, connect_timeout_ms, io_timeout_ms, error));
-  if (!storage) throw std::runtime_error(error);
-  return storage;
+  RemoteBackend* backend = api.open(url, connect_timeout_ms, io_timeout_ms, error);
+  if (!backend) throw std::runtime_error(error);
+  return std::make_unique<PluginStorage>(api, backend);
 }
 
 }  // namespace cratecache

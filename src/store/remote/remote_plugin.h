@@ -2,7 +2,11 @@
 // The remote backends (libcurl, hiredis and their ~30 shared libraries) live in a plugin,
 // libcratecache-remote.so, loaded only when a remote tier is configured: every other run of
 // cratecache, the hit path above all, starts without paying for their dynamic linking.
+//
+// The binary and the plugin each link their own static copy of the C++ runtime, so no exception
+// may cross between them: the plugin reports a failure as text and the loader rethrows it.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "store/remote/remote_config.h"
@@ -10,10 +14,20 @@
 
 namespace cratecache {
 
-// The plugin's one entry point; returns nullptr and fills `error` on failure.
-using OpenRemoteFn = Storage* (*)(const RemoteUrl& url, int connect_timeout_ms, int io_timeout_ms,
-                                  std::string& error);
-inline constexpr const char* kOpenRemoteSymbol = "cratecache_open_remote";
+struct RemoteBackend;  // a Storage inside the plugin, opaque to the binary
+
+// Every function returns false and fills `error` on failure.
+struct RemotePluginApi {
+  RemoteBackend* (*open)(const RemoteUrl& url, int connect_timeout_ms, int io_timeout_ms, std::string& error);
+  bool (*get)(RemoteBackend* backend, const std::string& key, std::optional<std::string>& bytes, std::string& error);
+  bool (*put)(RemoteBackend* backend, const std::string& key, const std::string& bytes, std::string& error);
+  bool (*remove)(RemoteBackend* backend, const std::string& key, std::string& error);
+  void (*close)(RemoteBackend* backend);
+};
+
+// The plugin's one exported symbol.
+using GetRemotePluginApiFn = const RemotePluginApi* (*)();
+inline constexpr const char* kRemotePluginApiSymbol = "cratecache_remote_plugin_api";
 
 // Loads the plugin (beside the executable, or in ../lib/cratecache/) once and opens a backend.
 // Throws std::runtime_error when the plugin is missing or the backend cannot be created.
