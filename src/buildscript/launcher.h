@@ -8,9 +8,10 @@ namespace cratecache {
 
 constexpr const char* kRealScriptSuffix = ".cratecache-real";
 
-// `binary` is where rustc wrote (or cratecache materialised) the real build-script binary.
-// Moves it to <binary>.cratecache-real and writes the launcher at `binary`.
-void install_launcher(const std::string& binary, const std::string& cratecache_exe);
+// `binary` is Cargo's path of the build-script binary. When rustc wrote it (or cratecache
+// materialised it), it moves to <binary>.cratecache-real; when it is `deferred`, it is left in the
+// store entry linked at <binary>.cratecache-entry (deferred_blob.h). Then writes the launcher.
+void install_launcher(const std::string& binary, const std::string& cratecache_exe, bool deferred);
 
 // Path of the running cratecache executable.
 std::string own_executable_path();

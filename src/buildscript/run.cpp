@@ -1,10 +1,14 @@
 #include "buildscript/run.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 
 #include "buildscript/directives.h"
+#include "buildscript/launcher.h"
 #include "buildscript/run_key.h"
 #include "config/config.h"
 #include "key/content_digest.h"
@@ -12,6 +16,7 @@
 #include "key/toolchain.h"
 #include "key/unit_key.h"
 #include "store/cached_job.h"
+#include "store/deferred_blob.h"
 #include "util/env.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -21,6 +26,22 @@ namespace cratecache {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A served build-script binary may still be inside its store entry, linked beside the launcher
+// (deferred_blob.h): <binary>.cratecache-entry next to <binary>.cratecache-real.
+std::string binary_of(const std::string& real) {
+  return real.ends_with(kRealScriptSuffix) ? real.substr(0, real.size() - std::strlen(kRealScriptSuffix)) : real;
+}
+
+std::string deferred_entry_of(const std::string& real) { return binary_of(real) + kDeferredEntrySuffix; }
+
+// Extracts the real binary when it is about to run and is still in its entry.
+void ensure_real_binary(const std::string& real) {
+  if (stat_file(real)) return;
+  std::string entry = deferred_entry_of(real);
+  extract_blob(read_file(entry), basename_of(binary_of(real)), real);
+  ::unlink(entry.c_str());
+}
 
 std::string env_or_empty(const char* name) {
   const char* v = std::getenv(name);
@@ -56,18 +77,24 @@ class ScriptRun : public CachedJob {
     Toolchain toolchain;
     if (!rustc.empty()) toolchain = identify_toolchain(rustc, config().dir);
     std::string rustc_identity = rustc.empty() ? "none" : toolchain.identity;
-    RunKeyContext ctx{digests().digest(real_), rustc_identity, manifest_dir_, normaliser(), getenv_fn,
+    RunKeyContext ctx{script_digest(), rustc_identity, manifest_dir_, normaliser(), getenv_fn,
                       environment_names(), digests()};
     set_keys(compute_run_key(ctx), rustc.empty() ? "none" : toolchain.short_id());
   }
 
   int run_and_store() {
+    ensure_real_binary(real_);
     return CachedJob::run_and_store(real_, args_, "script_failed", [this](const TeeResult& run, uint64_t run_ms) {
       return store_result(run, run_ms);
     });
   }
 
  private:
+  std::string script_digest() {
+    if (stat_file(real_)) return digests().digest(real_);
+    return deferred_blob_digest(deferred_entry_of(real_), basename_of(binary_of(real_)));
+  }
+
   // Returns a reason when the run must not be stored.
   std::optional<std::string> store_result(const TeeResult& run, uint64_t run_ms) {
     RerunDirectives directives = parse_rerun_directives(run.out);
@@ -129,6 +156,12 @@ class ScriptRun : public CachedJob {
 };
 
 [[noreturn]] void exec_script(const std::string& real, const std::vector<std::string>& args) {
+  try {
+    ensure_real_binary(real);
+  } catch (const std::exception& e) {
+    warn("cannot restore build script {} from the cache ({}): run cargo clean", real, e.what());
+    std::exit(1);
+  }
   exec_program(real, args);
   warn("cannot run build script {}", real);
   std::exit(127);

@@ -59,14 +59,14 @@ bool CachedJob::try_replay() {
   if (!bytes) return false;
   Replay replay;
   try {
-    replay = materialise(*bytes, out_dir_, normaliser_, digests_);
+    replay = materialise(*bytes, out_dir_, normaliser_, digests_, deferred_blob());
+    after_materialise(store_.local_entry_path(*key), *bytes);
   } catch (const CorruptEntry& e) {
     warn("removing corrupt cache entry of {} ({})", name_, e.what());
     store_.remove(*key);
     count_error("corrupt_entry");
     return false;
   }
-  after_materialise();
   // Outputs first, then the messages: Cargo may act on an artifact notice at once.
   replay_output(replay);
   uint64_t spent = ms_since(start_);

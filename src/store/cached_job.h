@@ -50,8 +50,11 @@ class CachedJob {
   // The keys must be set (by the subclass' preparation) before serve_or_produce.
   void set_keys(std::string input_key, std::string toolchain_id);
   const std::string& input_key() const { return input_key_; }
-  // Called after a hit's files are in place, before its messages are replayed.
-  virtual void after_materialise() {}
+  // A blob of a hit to leave in its entry (see deferred_blob.h); empty for none.
+  virtual std::string deferred_blob() const { return ""; }
+  // Called after a hit's files are in place, before its messages are replayed, with the entry
+  // served (its bytes and the local file holding it).
+  virtual void after_materialise(const std::string& /*entry_path*/, std::string_view /*entry_bytes*/) {}
 
  private:
   bool try_replay();

@@ -187,29 +187,39 @@ EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
   const auto& blobs = parsed.blobs;
   PayloadStream payload(bytes.substr(parsed.payload_offset), parsed.compressed);
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> checksum(XXH3_createState(), &XXH3_freeState);
-  for (const auto& [blob, size] : blobs) {
-    sink.begin(blob);
+  for (auto it = blobs.begin(); it != blobs.end(); ++it) {
+    // Nothing wanted is left: the rest is neither decompressed nor checked now.
+    if (std::all_of(it, blobs.end(), [&](const auto& b) { return sink.defers(b.first); })) return parsed.info;
+    const auto& [blob, size] = *it;
+    const bool wanted = !sink.defers(blob);
+    if (wanted) sink.begin(blob);
     XXH3_state_t* state = checksum.get();
     XXH3_128bits_reset(state);
     uint64_t left = size;
     while (left > 0) {
       std::string_view chunk = payload.next(left);
       if (chunk.empty()) {
-        sink.abandon();
+        if (wanted) sink.abandon();
         throw CorruptEntry("payload shorter than header says");
       }
       XXH3_128bits_update(state, chunk.data(), chunk.size());
-      sink.data(chunk.data(), chunk.size());
+      if (wanted) sink.data(chunk.data(), chunk.size());
       left -= chunk.size();
     }
     if (xxh3_hex(XXH3_128bits_digest(state)) != blob.checksum) {
-      sink.abandon();
+      if (wanted) sink.abandon();
       throw CorruptEntry("digest mismatch in " + blob.name);
     }
-    sink.end();
+    if (wanted) sink.end();
   }
   if (!payload.finished()) throw CorruptEntry("payload longer than header says");
   return parsed.info;
+}
+
+std::vector<Blob> peek_entry_blobs(std::string_view bytes) {
+  std::vector<Blob> out;
+  for (auto& [blob, size] : parse_header(bytes).blobs) out.push_back(std::move(blob));
+  return out;
 }
 
 namespace {

@@ -48,6 +48,9 @@ class BlobSink {
   virtual void end() = 0;
   // The blob failed its digest check; undo what begin/data did.
   virtual void abandon() = 0;
+  // A deferred blob is not wanted now (a build-script binary that a replayed run never executes):
+  // it gets no calls, and decoding stops, unchecked, where only deferred blobs are left.
+  virtual bool defers(const Blob& /*header*/) const { return false; }
 };
 
 struct EntryInfo {
@@ -62,6 +65,8 @@ struct EntryInfo {
 EntryInfo decode_entry(std::string_view bytes, BlobSink& sink);
 // The header alone (checked by its digest), for listings; the payload is not read.
 EntryInfo peek_entry_info(std::string_view bytes);
+// The blobs' headers (no data), from the digest-checked header alone.
+std::vector<Blob> peek_entry_blobs(std::string_view bytes);
 Entry decode_entry(const std::string& bytes);
 
 }  // namespace cratecache

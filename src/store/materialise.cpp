@@ -24,8 +24,9 @@ void write_out(int fd, std::string_view rest) {
 
 class MaterialiseSink : public BlobSink {
  public:
-  MaterialiseSink(const std::string& dir, const PathNormaliser& normaliser, StatCache& digests, Replay& replay)
-      : dir_(dir), normaliser_(normaliser), digests_(digests), replay_(replay) {}
+  MaterialiseSink(const std::string& dir, const PathNormaliser& normaliser, StatCache& digests, Replay& replay,
+                  const std::string& deferred)
+      : dir_(dir), normaliser_(normaliser), digests_(digests), replay_(replay), deferred_(deferred) {}
   ~MaterialiseSink() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -71,6 +72,8 @@ class MaterialiseSink : public BlobSink {
     if (!blob_.has_paths) digests_.record(path_, blob_.digest);
   }
 
+  bool defers(const Blob& header) const override { return !deferred_.empty() && header.name == deferred_; }
+
   void abandon() override {
     if (fd_ >= 0) {
       ::close(fd_);
@@ -97,6 +100,7 @@ class MaterialiseSink : public BlobSink {
   const PathNormaliser& normaliser_;
   StatCache& digests_;
   Replay& replay_;
+  const std::string& deferred_;
   Blob blob_;
   std::string text_;
   std::string path_;
@@ -119,9 +123,9 @@ bool is_safe_entry_name(const std::string& name) {
 }
 
 Replay materialise(std::string_view entry_bytes, const std::string& dir, const PathNormaliser& normaliser,
-                   StatCache& digests) {
+                   StatCache& digests, const std::string& deferred) {
   Replay replay;
-  MaterialiseSink sink(dir, normaliser, digests, replay);
+  MaterialiseSink sink(dir, normaliser, digests, replay, deferred);
   replay.info = decode_entry(entry_bytes, sink);
   return replay;
 }

@@ -21,8 +21,9 @@ struct Replay {
 bool is_safe_entry_name(const std::string& name);
 
 // Throws CorruptEntry for a damaged entry or an unsafe name, std::runtime_error on a write fault.
+// The blob named `deferred` (if any) is left in the entry (see deferred_blob.h).
 Replay materialise(std::string_view entry_bytes, const std::string& dir, const PathNormaliser& normaliser,
-                   StatCache& digests);
+                   StatCache& digests, const std::string& deferred = "");
 
 void replay_output(const Replay& replay);
 

@@ -29,6 +29,9 @@ class TieredStorage : public Storage {
   void put(const std::string& key, const std::string& bytes) override;
   void remove(const std::string& key) override;
 
+  // Where the local tier keeps `key` (a remote hit is written back there).
+  std::string local_entry_path(const std::string& key) const { return local_.entry_path(key); }
+
   // Manifests live locally as files; the remote tier holds a copy of each so that another
   // machine can find the result keys of an input key.
   std::optional<std::string> get_remote_manifest(const std::string& input_key);

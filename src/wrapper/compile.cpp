@@ -1,5 +1,6 @@
 #include "wrapper/compile.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 
@@ -13,6 +14,7 @@
 #include "key/unit_key.h"
 #include "manager/project_record.h"
 #include "store/cached_job.h"
+#include "store/deferred_blob.h"
 #include "store/events.h"
 #include "store/stats.h"
 #include "util/env.h"
@@ -57,26 +59,39 @@ class RustcUnit : public CachedJob {
   int compile_and_store() {
     return run_and_store(rustc_, argv_, "compile_error", [this](const TeeResult& run, uint64_t compile_ms) {
       store_result(run, compile_ms);
-      install_build_script_launcher();
+      if (is_build_script_binary()) install_real_binary_launcher();
       return std::optional<std::string>();
     });
   }
 
  private:
-  void after_materialise() override { install_build_script_launcher(); }
+  bool is_build_script_binary() const { return args_.unit_kind() == UnitKind::BuildScript && args_.links(); }
+  std::string stem() const { return args_.crate_name + args_.extra_filename; }
 
-  void install_build_script_launcher() {
-    if (args_.unit_kind() != UnitKind::BuildScript || !args_.links()) return;
-    std::string binary = out_dir_ + "/" + args_.crate_name + args_.extra_filename;
-    std::string digest = digests().digest(binary);  // known: cratecache just wrote it
-    install_launcher(binary, own_executable_path());
+  // A served build-script binary stays in its entry: a replayed run never executes it.
+  std::string deferred_blob() const override { return is_build_script_binary() ? stem() : ""; }
+
+  void after_materialise(const std::string& entry_path, std::string_view entry_bytes) override {
+    if (!is_build_script_binary()) return;
+    std::string binary = out_dir_ + "/" + stem();
+    if (link_entry(entry_path, binary + kDeferredEntrySuffix)) {
+      install_launcher(binary, own_executable_path(), true);
+      return;
+    }
+    extract_blob(entry_bytes, stem(), binary);
+    install_real_binary_launcher();
+  }
+
+  void install_real_binary_launcher() {
+    std::string binary = out_dir_ + "/" + stem();
+    std::string digest = digests().digest(binary);
+    install_launcher(binary, own_executable_path(), false);
     // The run's key starts from this digest: remember it under the new name too.
     digests().record(binary + kRealScriptSuffix, digest);
   }
 
   void store_result(const TeeResult& run, uint64_t compile_ms) {
-    const std::string stem = args_.crate_name + args_.extra_filename;
-    DepInfo deps = parse_dep_info(read_file(out_dir_ + "/" + stem + ".d"));
+    DepInfo deps = parse_dep_info(read_file(out_dir_ + "/" + stem() + ".d"));
 
     ManifestCandidate candidate;
     std::vector<SourceDigest> sources;
@@ -108,6 +123,9 @@ class RustcUnit : public CachedJob {
     }
     entry.blobs.push_back({":stdout", 0, true, normaliser().normalise(run.out), "", ""});
     entry.blobs.push_back({":stderr", 0, true, normaliser().normalise(run.err), "", ""});
+    // A deferred blob last: a hit stops decoding before it.
+    std::stable_partition(entry.blobs.begin(), entry.blobs.end(),
+                          [&](const Blob& b) { return b.name != deferred_blob(); });
     save(std::move(candidate), entry);
     for (const auto& blob : entry.blobs) {
       if (!blob.has_paths) digests().record(out_dir_ + "/" + blob.name, blob.digest);

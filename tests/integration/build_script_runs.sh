@@ -30,14 +30,29 @@ out_dir() {
   echo "$d"
 }
 
+# script_form ROOT PKG: "entry" while PKG's served build-script binary is left in the store (an
+# entry linked beside the launcher), "real" once it is a file (compiled here, or extracted to run).
+script_form() {
+  local entries reals
+  entries=$(find "$1/target/debug/build" -maxdepth 2 -path "*/$2-*/*.cratecache-entry" | wc -l)
+  reals=$(find "$1/target/debug/build" -maxdepth 2 -path "*/$2-*/*.cratecache-real" | wc -l)
+  case "$entries $reals" in
+    "1 0") echo entry ;;
+    "0 1") echo real ;;
+    *) fail "$2 in $1: $entries entry links and $reals real binaries" ;;
+  esac
+}
+
 # cold_then_copy APP PKG WANT: cold build in A misses the run, the copy in B hits it; both
 # programs print WANT and the replayed OUT_DIR equals the one the script wrote.
 cold_then_copy() {
   cached_build "$a/$1"
   expect_run miss "$2" "$1: cold build in A"
   assert_eq "$3" "$("$a/$1/target/debug/$1")" "$1: output in A"
+  assert_eq real "$(script_form "$a/$1" "$2")" "$1: build-script binary compiled in A"
   cached_build "$b/$1"
   expect_run hit "$2" "$1: copy in B"
+  assert_eq entry "$(script_form "$b/$1" "$2")" "$1: build-script binary served to B, left in the store"
   assert_eq "$3" "$("$b/$1/target/debug/$1")" "$1: output in B"
   diff -r "$(out_dir "$a/$1" "$2")" "$(out_dir "$b/$1" "$2")" >&2 || fail "$1: replayed OUT_DIR differs"
   summary+=("$1: miss in A, hit in B, same output")
@@ -60,6 +75,7 @@ cp "$data" "$WORK/data.orig"
 echo "edited data" >"$data"
 cached_build "$b/rerun-file"
 expect_run miss filegen "rerun-file: after editing data.txt"
+assert_eq real "$(script_form "$b/rerun-file" filegen)" "rerun-file: build-script binary extracted to run"
 assert_eq "edited data" "$("$b/rerun-file/target/debug/rerun-file")" "rerun-file: output after the edit"
 cp "$WORK/data.orig" "$data"
 cached_build "$b/rerun-file"

@@ -13,17 +13,43 @@ rewrite can fix: compare those against a reference built at the warm-up root.
 Compared: target/<profile>/deps/*, and in build/<pkg>-<hash>/ the compiled build script
 (build[-_]script[-_]build*) and what its run produced (out/**, output, stderr; cratecache may
 replay these from the store). A build script that cratecache replaced by its launcher is compared
-through the real binary the launcher points at. Not compared: files Cargo writes itself
+through the real binary the launcher points at, decoded (by this script, with the zstd tool) from
+the store entry linked beside it when the binary was left in the store. Not compared: files Cargo writes itself
 (.fingerprint, incremental, invoked.timestamp, root-output) and the project's own crates, which
 are built rather than cached.
 """
 import argparse
+import json
 import os
 import re
+import struct
+import subprocess
 import sys
 
 LAUNCHER = b"#!/bin/sh\n# cratecache launcher"
 REAL_SUFFIX = ".cratecache-real"
+ENTRY_SUFFIX = ".cratecache-entry"
+
+
+def blob_from_entry(path, name):
+    """Blob `name` of a cratecache entry file, decoded independently of cratecache (see
+    src/store/entry.h: magic, u32 header size, JSON header, 32-byte digest, payload)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"CRCACHE1":
+        raise SystemExit(f"{path}: not a cratecache entry")
+    (size,) = struct.unpack_from("<I", data, 8)
+    header = json.loads(data[12:12 + size])
+    payload = data[12 + size + 32:]
+    if header["compression"] == "zstd":
+        payload = subprocess.run(["zstd", "-d", "-c", "-q"], input=payload, stdout=subprocess.PIPE,
+                                 check=True).stdout
+    offset = 0
+    for blob in header["blobs"]:
+        if blob["name"] == name:
+            return payload[offset:offset + blob["size"]]
+        offset += blob["size"]
+    raise SystemExit(f"{path}: no blob {name}")
 
 
 def norm(name):
@@ -47,7 +73,7 @@ def candidates(profile_dir, own):
             continue
         for name in os.listdir(os.path.join(build, unit)):
             script = name.startswith(("build-script-build", "build_script_build"))
-            if (script and not name.endswith(REAL_SUFFIX)) or name in ("output", "stderr"):
+            if (script and not name.endswith((REAL_SUFFIX, ENTRY_SUFFIX))) or name in ("output", "stderr"):
                 files.add(os.path.join("build", unit, name))
         out = os.path.join(build, unit, "out")
         for parent, _, names in os.walk(out):
@@ -64,7 +90,11 @@ def read_artifact(path):
     m = re.search(rb'real="\$\{0%/\*\}/([^"/]+)"', data)
     if not m:
         raise SystemExit(f"{path}: launcher without a recognisable real binary")
-    with open(os.path.join(os.path.dirname(path), m.group(1).decode()), "rb") as f:
+    real = os.path.join(os.path.dirname(path), m.group(1).decode())
+    if not os.path.exists(real):
+        binary = real[:-len(REAL_SUFFIX)]
+        return blob_from_entry(binary + ENTRY_SUFFIX, os.path.basename(binary)), True
+    with open(real, "rb") as f:
         return f.read(), True
 
 
