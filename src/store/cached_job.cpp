@@ -55,12 +55,13 @@ bool CachedJob::try_replay() {
   auto key = Manifest::load(manifest_path_).match(normaliser_, getenv_fn);
   if (!key) key = match_remote_manifest();
   if (!key) return false;
-  auto bytes = store_.get(*key);
-  if (!bytes) return false;
+  auto entry = store_.get(*key);
+  if (!entry) return false;
+  std::string_view bytes = entry->bytes();
   Replay replay;
   try {
-    replay = materialise(*bytes, out_dir_, normaliser_, digests_, deferred_blob());
-    after_materialise(store_.local_entry_path(*key), *bytes);
+    replay = materialise(bytes, out_dir_, normaliser_, digests_, deferred_blob());
+    after_materialise(store_.local_entry_path(*key), bytes);
   } catch (const CorruptEntry& e) {
     warn("removing corrupt cache entry of {} ({})", name_, e.what());
     store_.remove(*key);

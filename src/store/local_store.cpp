@@ -24,13 +24,25 @@ std::string LocalStore::entry_path(const std::string& key) const {
   return dir_ + "/entries/" + toolchain + "/" + digest.substr(0, 2) + "/" + digest + ".entry";
 }
 
+namespace {
+
+// Marks an entry as recently used; failure only weakens LRU ordering.
+void touch(const std::string& path) { ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0); }
+
+}  // namespace
+
 std::optional<std::string> LocalStore::get(const std::string& key) {
   std::string path = entry_path(key);
   auto bytes = try_read_file(path);
-  if (!bytes) return std::nullopt;
-  // Mark as recently used; failure only weakens LRU ordering.
-  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+  if (bytes) touch(path);
   return bytes;
+}
+
+std::optional<MappedFile> LocalStore::map(const std::string& key) {
+  std::string path = entry_path(key);
+  auto mapped = MappedFile::open(path);
+  if (mapped) touch(path);
+  return mapped;
 }
 
 void LocalStore::put(const std::string& key, const std::string& bytes) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "store/storage.h"
+#include "util/mapped_file.h"
 
 namespace cratecache {
 
@@ -26,6 +27,8 @@ class LocalStore : public Storage {
   LocalStore(std::string dir, uint64_t max_size) : dir_(std::move(dir)), max_size_(max_size) {}
 
   std::optional<std::string> get(const std::string& key) override;
+  // The hit path's get: the entry mapped, not copied.
+  std::optional<MappedFile> map(const std::string& key);
   void put(const std::string& key, const std::string& bytes) override;
   void remove(const std::string& key) override;
 

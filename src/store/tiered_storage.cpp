@@ -65,8 +65,15 @@ std::optional<std::string> TieredStorage::remote_get(const std::string& name) {
   }
 }
 
-std::optional<std::string> TieredStorage::get(const std::string& key) {
-  if (auto bytes = local_.get(key)) return bytes;
+std::optional<FetchedEntry> TieredStorage::get(const std::string& key) {
+  if (auto mapped = local_.map(key)) return FetchedEntry{std::move(mapped), ""};
+  auto bytes = fetch_remote(key);
+  if (!bytes) return std::nullopt;
+  return FetchedEntry{std::nullopt, std::move(*bytes)};
+}
+
+// A remote hit, checked (signature) and written back to the local tier.
+std::optional<std::string> TieredStorage::fetch_remote(const std::string& key) {
   auto bytes = remote_get(remote_object_name(key));
   if (!bytes) return std::nullopt;
   if (signer_ && (config_.require_signature || has_signature(*bytes))) {
@@ -91,11 +98,6 @@ std::optional<std::string> TieredStorage::get(const std::string& key) {
 
 std::optional<std::string> TieredStorage::get_remote_manifest(const std::string& input_key) {
   return remote_get(remote_object_name("manifest/" + input_key));
-}
-
-void TieredStorage::put(const std::string& key, const std::string& bytes) {
-  local_.put(key, bytes);
-  if (remote_writable()) upload_in_background({{remote_object_name(key), signer_ ? signer_->sign(bytes) : bytes}});
 }
 
 void TieredStorage::put_with_manifest(const std::string& key, const std::string& bytes, const std::string& input_key,

@@ -20,14 +20,21 @@
 
 namespace cratecache {
 
-class TieredStorage : public Storage {
+// An entry as the hit path reads it: mapped from the local tier, or owned (a remote hit).
+struct FetchedEntry {
+  std::optional<MappedFile> mapped;
+  std::string owned;
+  std::string_view bytes() const { return mapped ? mapped->bytes() : std::string_view(owned); }
+};
+
+class TieredStorage {
  public:
   // Throws std::runtime_error for a bad remote configuration (URL, key file).
   explicit TieredStorage(const Config& config);
 
-  std::optional<std::string> get(const std::string& key) override;
-  void put(const std::string& key, const std::string& bytes) override;
-  void remove(const std::string& key) override;
+  // A local entry is mapped rather than read; a remote one is checked and written back locally.
+  std::optional<FetchedEntry> get(const std::string& key);
+  void remove(const std::string& key);
 
   // Where the local tier keeps `key` (a remote hit is written back there).
   std::string local_entry_path(const std::string& key) const { return local_.entry_path(key); }
@@ -44,6 +51,7 @@ class TieredStorage : public Storage {
   bool remote_writable() const;
   std::unique_ptr<Storage> open_remote() const;
   std::optional<std::string> remote_get(const std::string& name);
+  std::optional<std::string> fetch_remote(const std::string& key);
   // Each pair is (object name, bytes); entries are signed when a key is configured.
   void upload_in_background(std::vector<std::pair<std::string, std::string>> objects);
 

@@ -1,0 +1,32 @@
+#pragma once
+// A whole file mapped read-only. The hit path reads store entries through a map: no copy into a
+// buffer, and a deferred blob at the end of an entry is never even paged in. Entries are
+// immutable (replaced only by rename), so a mapped entry cannot shrink under its reader.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cratecache {
+
+class MappedFile {
+ public:
+  // nullopt when the file does not exist; throws std::runtime_error on any other fault.
+  static std::optional<MappedFile> open(const std::string& path);
+
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
+
+ private:
+  MappedFile(void* data, size_t size) : data_(data), size_(size) {}
+  void release();
+
+  void* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace cratecache
