@@ -170,14 +170,9 @@ class ScriptRun : public CachedJob {
 }  // namespace
 
 int run_build_script(const std::string& real, const std::vector<std::string>& args) {
-  Config config;
-  try {
-    config = Config::load_from_environment();
-  } catch (const std::exception& e) {
-    warn("configuration error, caching disabled: {}", e.what());
-    exec_script(real, args);
-  }
-  if (config.disable) exec_script(real, args);
+  std::optional<Config> loaded = Config::load_for_run();
+  if (!loaded) exec_script(real, args);
+  const Config& config = *loaded;
   // The script's stderr is an artifact Cargo keeps: our warnings must not change it.
   redirect_warnings(config.dir + "/warnings.log");
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "util/fs.h"
+#include "util/log.h"
 
 namespace cratecache {
 namespace {
@@ -136,6 +137,16 @@ Config Config::load(const EnvLookup& env) {
 
 Config Config::load_from_environment() {
   return load([](const char* name) { return std::getenv(name); });
+}
+
+std::optional<Config> Config::load_for_run() {
+  try {
+    Config config = load_from_environment();
+    if (!config.disable) return config;
+  } catch (const std::exception& e) {
+    warn("configuration error, caching disabled: {}", e.what());
+  }
+  return std::nullopt;
 }
 
 }  // namespace cratecache

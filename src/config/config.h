@@ -3,6 +3,7 @@
 // The full list, with defaults, is in docs/config.md.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace cratecache {
@@ -26,6 +27,9 @@ struct Config {
   // Throws std::runtime_error naming the bad setting and its source.
   static Config load(const EnvLookup& getenv_fn);
   static Config load_from_environment();
+  // For a wrapped rustc or build-script run: nullopt when caching is off for it, disabled or
+  // misconfigured (warned about: a build never fails because of the cache).
+  static std::optional<Config> load_for_run();
 };
 
 // "10G", "512M", "1.5GiB", "4096" -> bytes. Throws std::invalid_argument.

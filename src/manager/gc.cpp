@@ -14,13 +14,16 @@ namespace {
 
 std::string mib(uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20)); }
 
-// Lock files are only meaningful while a build holds them; old ones are litter.
-void remove_stale_locks(const std::string& dir) {
+// Removes the files under `dir` not modified for `age` whose name contains `marker`.
+void remove_litter(const std::string& dir, std::chrono::hours age, std::string_view marker) {
   namespace fs = std::filesystem;
-  auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24);
+  auto cutoff = fs::file_time_type::clock::now() - age;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(dir + "/locks", ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->is_regular_file(ec) && it->last_write_time(ec) < cutoff) fs::remove(it->path(), ec);
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec) && it->path().filename().string().find(marker) != std::string::npos &&
+        it->last_write_time(ec) < cutoff) {
+      fs::remove(it->path(), ec);
+    }
   }
 }
 
@@ -39,7 +42,11 @@ int run_gc(const Config& config, const GcOptions& options) {
   }
   uint64_t limit = options.max_size.value_or(config.max_size);
   uint64_t removed = store.evict_to(limit);
-  remove_stale_locks(config.dir);
+  // Lock files matter only while a build holds them.
+  remove_litter(config.dir + "/locks", std::chrono::hours(24), "");
+  // write_file_atomic's "<name>.tmp.<pid>.<n>", left by a writer killed before its rename; no
+  // write lasts an hour.
+  remove_litter(config.dir, std::chrono::hours(1), ".tmp.");
   remove_old_events(config.dir, kEventDays);
   StoreUsage after = store.usage();
   fmt::print("gc: removed {} least recently used entries; store now {} entries, {} (limit {})\n", removed,

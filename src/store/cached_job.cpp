@@ -46,8 +46,9 @@ int CachedJob::serve_or_produce(const std::function<int()>& produce) {
     stats_.add("single_flight_waits");
     bool got_lock = flight.wait(std::chrono::milliseconds(config_.lock_timeout_ms));
     if (!got_lock) count_error("single_flight_timeout");
-    if (try_replay()) return 0;
   }
+  // Also after an uncontended lock: its previous holder may have stored the result just now.
+  if (try_replay()) return 0;
   return produce();
 }
 

@@ -98,12 +98,20 @@ std::string encode_entry(Entry& entry, int compression_level) {
                      {"sha256", b.digest}, {"xxh3", b.checksum}});
     payload += b.data;
   }
+  if (compression_level > 0) {
+    std::string compressed(ZSTD_compressBound(payload.size()), '\0');
+    size_t n = ZSTD_compress(compressed.data(), compressed.size(), payload.data(), payload.size(), compression_level);
+    if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
+    compressed.resize(n);
+    payload = std::move(compressed);
+  }
   json header_doc = {{"blobs", blobs},
                      {"crate", entry.crate_name},
                      {"kind", entry.unit_kind},
                      {"toolchain", entry.toolchain},
                      {"compile_ms", entry.compile_ms},
-                     {"compression", compression_level > 0 ? "zstd" : "none"}};
+                     {"compression", compression_level > 0 ? "zstd" : "none"},
+                     {"payload_xxh3", xxh3_hex(XXH3_128bits(payload.data(), payload.size()))}};
   std::string header = header_doc.dump(-1, ' ', false, json::error_handler_t::replace);
 
   std::string out(kMagic, sizeof kMagic);
@@ -111,14 +119,7 @@ std::string encode_entry(Entry& entry, int compression_level) {
   out.append(reinterpret_cast<const char*>(&header_size), sizeof header_size);
   out += header;
   out += raw_digest(header);
-  if (compression_level <= 0) return out + payload;
-  size_t bound = ZSTD_compressBound(payload.size());
-  size_t offset = out.size();
-  out.resize(offset + bound);
-  size_t n = ZSTD_compress(out.data() + offset, bound, payload.data(), payload.size(), compression_level);
-  if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
-  out.resize(offset + n);
-  return out;
+  return out + payload;
 }
 
 namespace {
@@ -126,6 +127,7 @@ namespace {
 struct ParsedHeader {
   EntryInfo info;
   bool compressed = true;
+  std::string payload_checksum;  // XXH3-128 of the stored payload bytes
   std::vector<std::pair<Blob, uint64_t>> blobs;  // header fields and size of each blob
   size_t payload_offset = 0;
 };
@@ -159,6 +161,7 @@ ParsedHeader parse_header(std::string_view bytes) {
     h.info.toolchain = doc.at("toolchain");
     h.info.compile_ms = unsigned_field(doc, "compile_ms");
     h.compressed = doc.at("compression") == "zstd";
+    h.payload_checksum = doc.at("payload_xxh3");
     for (const auto& b : doc.at("blobs")) {
       Blob blob;
       blob.name = b.at("name");
@@ -185,7 +188,14 @@ EntryInfo peek_entry_info(std::string_view bytes) { return parse_header(bytes).i
 EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
   ParsedHeader parsed = parse_header(bytes);
   const auto& blobs = parsed.blobs;
-  PayloadStream payload(bytes.substr(parsed.payload_offset), parsed.compressed);
+  std::string_view stored = bytes.substr(parsed.payload_offset);
+  // A deferred blob is not decompressed now, but must be intact when it is: check the stored
+  // bytes as a whole, at memory speed.
+  if (std::any_of(blobs.begin(), blobs.end(), [&](const auto& b) { return sink.defers(b.first); }) &&
+      xxh3_hex(XXH3_128bits(stored.data(), stored.size())) != parsed.payload_checksum) {
+    throw CorruptEntry("payload checksum mismatch");
+  }
+  PayloadStream payload(stored, parsed.compressed);
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> checksum(XXH3_createState(), &XXH3_freeState);
   for (auto it = blobs.begin(); it != blobs.end(); ++it) {
     // Nothing wanted is left: the rest is neither decompressed nor checked now.

@@ -3,8 +3,9 @@
 //
 // Encoding: "CRCACHE1" | u32 header size | header (JSON) | 32-byte SHA-256 of the header |
 //           the blobs concatenated in header order, as one zstd frame (or raw: level 0).
-// The header lists each blob's name, mode, size, XXH3-128 checksum and SHA-256. A read checks the
-// header's SHA-256 and each blob's XXH3 (corruption detection at memory speed on the hit path);
+// The header lists each blob's name, mode, size, XXH3-128 checksum and SHA-256, and the XXH3-128
+// of the stored payload. A read checks the header's SHA-256 and each blob's XXH3 (corruption
+// detection at memory speed on the hit path), or the payload's when a blob is deferred;
 // the blob SHA-256s, covered by the header digest, feed the stat cache as key material without
 // hashing the outputs again.
 #include <cstdint>

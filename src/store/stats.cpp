@@ -49,8 +49,11 @@ void update_shard(const std::string& dir, int shard, const std::function<void(Co
   while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
   Counters c = parse(text);
   change(c);
+  // One pwrite over the old text, padded with spaces (JSON whitespace) to at least its length: a
+  // process killed here leaves the old or the new counters, never an empty or cut shard.
   std::string out = json(c).dump();
-  bool ok = ::ftruncate(fd, 0) == 0 && ::pwrite(fd, out.data(), out.size(), 0) == static_cast<ssize_t>(out.size());
+  if (out.size() < text.size()) out.resize(text.size(), ' ');
+  bool ok = ::pwrite(fd, out.data(), out.size(), 0) == static_cast<ssize_t>(out.size());
   ::close(fd);  // releases the lock
   if (!ok) throw std::runtime_error("cannot write " + path);
 }

@@ -162,14 +162,9 @@ bool is_workspace_member(const RustcArgs& args) {
 }  // namespace
 
 int run_wrapper(const std::string& rustc, const std::vector<std::string>& argv) {
-  Config config;
-  try {
-    config = Config::load_from_environment();
-  } catch (const std::exception& e) {
-    warn("configuration error, caching disabled: {}", e.what());
-    exec_rustc(rustc, argv);
-  }
-  if (config.disable) exec_rustc(rustc, argv);
+  std::optional<Config> loaded = Config::load_for_run();
+  if (!loaded) exec_rustc(rustc, argv);
+  const Config& config = *loaded;
 
   ParseResult parsed = parse_rustc_args(argv);
   // A workspace member is reported as such even when it is also incremental.
