@@ -47,16 +47,18 @@ int CachedJob::serve_or_produce(const std::function<int()>& produce) {
     bool got_lock = flight.wait(std::chrono::milliseconds(config_.lock_timeout_ms));
     if (!got_lock) count_error("single_flight_timeout");
   }
-  // Also after an uncontended lock: its previous holder may have stored the result just now.
-  if (try_replay()) return 0;
+  // Again after the lock, uncontended too: its previous holder may have stored the result just
+  // now. Locally only: the remote tier was asked a moment ago, and its answer (and its faults,
+  // counted) would be the same.
+  if (try_replay(true)) return 0;
   return produce();
 }
 
-bool CachedJob::try_replay() {
+bool CachedJob::try_replay(bool local_only) {
   auto key = Manifest::load(manifest_path_).match(normaliser_, getenv_fn);
-  if (!key) key = match_remote_manifest();
+  if (!key && !local_only) key = match_remote_manifest();
   if (!key) return false;
-  auto entry = store_.get(*key);
+  auto entry = store_.get(*key, local_only);
   if (!entry) return false;
   std::string_view bytes = entry->bytes();
   Replay replay;

@@ -57,7 +57,7 @@ class CachedJob {
   virtual void after_materialise(const std::string& /*entry_path*/, std::string_view /*entry_bytes*/) {}
 
  private:
-  bool try_replay();
+  bool try_replay(bool local_only = false);
   std::optional<std::string> match_remote_manifest();
   void log(const std::string& outcome, const std::string& detail, uint64_t saved_ms = 0);
   void mark_toolchain_used();

@@ -65,8 +65,9 @@ std::optional<std::string> TieredStorage::remote_get(const std::string& name) {
   }
 }
 
-std::optional<FetchedEntry> TieredStorage::get(const std::string& key) {
+std::optional<FetchedEntry> TieredStorage::get(const std::string& key, bool local_only) {
   if (auto mapped = local_.map(key)) return FetchedEntry{std::move(mapped), ""};
+  if (local_only) return std::nullopt;
   auto bytes = fetch_remote(key);
   if (!bytes) return std::nullopt;
   return FetchedEntry{std::nullopt, std::move(*bytes)};

@@ -32,8 +32,9 @@ class TieredStorage {
   // Throws std::runtime_error for a bad remote configuration (URL, key file).
   explicit TieredStorage(const Config& config);
 
-  // A local entry is mapped rather than read; a remote one is checked and written back locally.
-  std::optional<FetchedEntry> get(const std::string& key);
+  // A local entry is mapped rather than read; a remote one (unless `local_only`) is checked and
+  // written back locally.
+  std::optional<FetchedEntry> get(const std::string& key, bool local_only = false);
   void remove(const std::string& key);
 
   // Where the local tier keeps `key` (a remote hit is written back there).
