@@ -2,7 +2,6 @@
 #include "store/deferred_blob.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
@@ -11,6 +10,7 @@
 #include "store/entry.h"
 #include "store/materialise.h"
 #include "util/digest.h"
+#include "scratch_dir.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -20,11 +20,7 @@ namespace fs = std::filesystem;
 
 class DeferredBlobTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("cc-deferred-" + std::to_string(::getpid()));
-    fs::create_directories(dir_ / "out");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { fs::create_directories(dir_ / "out"); }
 
   // A build-script unit's entry: dep-info, messages, and the binary last (as RustcUnit stores it).
   std::string script_entry(const std::string& binary, int level) {
@@ -38,7 +34,8 @@ class DeferredBlobTest : public ::testing::Test {
     return encode_entry(e, level);
   }
 
-  fs::path dir_;
+  ScratchDir scratch_{"deferred"};
+  fs::path dir_ = scratch_.path();
 };
 
 TEST_F(DeferredBlobTest, HitLeavesTheBinaryAndRunExtractsIt) {

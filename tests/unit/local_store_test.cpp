@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "scratch_dir.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -16,9 +17,8 @@ namespace fs = std::filesystem;
 
 class LocalStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = fs::temp_directory_path() / ("cc-store-" + std::to_string(::getpid())); }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  ScratchDir scratch_{"store"};
+  fs::path dir_ = scratch_.path();
 };
 
 TEST_F(LocalStoreTest, PutGetRemove) {

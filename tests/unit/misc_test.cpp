@@ -14,6 +14,7 @@
 #include "store/remote/entry_signature.h"
 #include "store/remote/remote_config.h"
 #include "store/single_flight.h"
+#include "scratch_dir.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -21,14 +22,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("cc-" + name + "-" + std::to_string(::getpid()));
-  fs::create_directories(p);
-  return p;
-}
-
 TEST(Config, EnvironmentOverridesFileAndBadValuesAreReported) {
-  fs::path dir = temp_dir("config");
+  ScratchDir scratch("config");
+  fs::path dir = scratch.path();
   write_file_atomic((dir / "config.toml").string(), "max_size = \"2G\"\ncache_path_packages = true\n");
   std::map<std::string, std::string> env{{"CRATECACHE_DIR", dir.string()}, {"CRATECACHE_MAX_SIZE", "512M"}};
   auto lookup = [&env](const char* n) -> const char* {
@@ -40,7 +36,6 @@ TEST(Config, EnvironmentOverridesFileAndBadValuesAreReported) {
   EXPECT_TRUE(c.cache_path_packages);
   env["CRATECACHE_MAX_SIZE"] = "lots";
   EXPECT_THROW(Config::load(lookup), std::runtime_error);
-  fs::remove_all(dir);
 }
 
 TEST(Config, ParsesSizes) {
@@ -51,7 +46,8 @@ TEST(Config, ParsesSizes) {
 }
 
 TEST(Manifest, MatchesByStatOrContentAndRoundTrips) {
-  fs::path dir = temp_dir("manifest");
+  ScratchDir scratch("manifest");
+  fs::path dir = scratch.path();
   std::string file = (dir / "src.rs").string();
   write_file_atomic(file, "fn main() {}");
   PathNormaliser n;
@@ -71,11 +67,11 @@ TEST(Manifest, MatchesByStatOrContentAndRoundTrips) {
   EXPECT_FALSE(copy.match(n, no_env)) << "changed content must not match";
   write_file_atomic(file, "fn main() {}");
   EXPECT_EQ(copy.match(n, no_env).value_or(""), "tc/r1") << "same content, new inode: matches by digest";
-  fs::remove_all(dir);
 }
 
 TEST(SingleFlight, SecondHolderWaitsAndLockDiesWithItsOwner) {
-  fs::path dir = temp_dir("flight");
+  ScratchDir scratch("flight");
+  fs::path dir = scratch.path();
   {
     SingleFlight first(dir.string(), "abcdef");
     ASSERT_TRUE(first.try_lock());
@@ -95,7 +91,6 @@ TEST(SingleFlight, SecondHolderWaitsAndLockDiesWithItsOwner) {
   ::waitpid(child, nullptr, 0);
   SingleFlight after(dir.string(), "abcdef");
   EXPECT_TRUE(after.wait(std::chrono::milliseconds(1000)));
-  fs::remove_all(dir);
 }
 
 TEST(EntrySignature, SignsVerifiesAndRejects) {
@@ -143,7 +138,8 @@ TEST(Materialise, RejectsNamesOutsideTheDirectory) {
 }
 
 TEST(Materialise, AnEntryWithATraversalNameWritesNothing) {
-  fs::path dir = temp_dir("traverse");
+  ScratchDir scratch("traverse");
+  fs::path dir = scratch.path();
   Entry e;
   e.crate_name = "evil";
   e.unit_kind = "lib";
@@ -153,7 +149,6 @@ TEST(Materialise, AnEntryWithATraversalNameWritesNothing) {
   StatCache digests((dir / "stat").string());
   EXPECT_THROW(materialise(bytes, (dir / "out").string(), n, digests), CorruptEntry);
   EXPECT_FALSE(fs::exists(dir / "escaped"));
-  fs::remove_all(dir);
 }
 
 TEST(ProjectRecord, KeepsOnlyDependencyTables) {

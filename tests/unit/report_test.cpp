@@ -1,7 +1,6 @@
 #include "manager/report.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
@@ -11,6 +10,7 @@
 #include "store/events.h"
 #include "store/local_store.h"
 #include "store/stats.h"
+#include "scratch_dir.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -22,11 +22,7 @@ const std::string kEvil = "<script>alert('x')</script>";
 
 class ReportTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("cc-report-" + std::to_string(::getpid()));
-    config_.dir = (dir_ / "store").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { config_.dir = (dir_ / "store").string(); }
 
   void put_entry(const std::string& key, const std::string& crate, size_t size) {
     Entry e;
@@ -48,7 +44,8 @@ class ReportTest : public ::testing::Test {
     return try_read_file(path).value_or("");
   }
 
-  fs::path dir_;
+  ScratchDir scratch_{"report"};
+  fs::path dir_ = scratch_.path();
   Config config_;
 };
 

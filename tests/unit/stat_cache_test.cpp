@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "util/digest.h"
+#include "scratch_dir.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -16,16 +17,11 @@ namespace fs = std::filesystem;
 
 class StatCacheTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("cc-statcache-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    file_ = (dir_ / "lib.rlib").string();
-    write_file_replacing(file_, "contents", 0644);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { write_file_replacing(file_, "contents", 0644); }
 
-  fs::path dir_;
-  std::string file_;
+  ScratchDir scratch_{"statcache"};
+  fs::path dir_ = scratch_.path();
+  std::string file_ = (dir_ / "lib.rlib").string();
 };
 
 TEST_F(StatCacheTest, UnrecordedFileIsHashed) {

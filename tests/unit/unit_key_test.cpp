@@ -1,12 +1,12 @@
 #include "key/unit_key.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <map>
 
 #include "key/project_roots.h"
+#include "scratch_dir.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -18,11 +18,9 @@ namespace fs = std::filesystem;
 class UnitKeyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = fs::temp_directory_path() / ("cc-key-" + std::to_string(::getpid()));
     make_project(base_ / "a");
     make_project(base_ / "elsewhere" / "b");
   }
-  void TearDown() override { fs::remove_all(base_); }
 
   static void make_project(const fs::path& root) {
     fs::create_directories(root / "target/debug/deps");
@@ -58,7 +56,8 @@ class UnitKeyTest : public ::testing::Test {
     return compute_input_key(ctx);
   }
 
-  fs::path base_;
+  ScratchDir scratch_{"key"};
+  fs::path base_ = scratch_.path();
 };
 
 TEST_F(UnitKeyTest, ProjectLocationDoesNotChangeTheKey) {
