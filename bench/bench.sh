@@ -210,7 +210,8 @@ run_combo() {
     local k v
     while IFS=$'\t' read -r k v; do kv "$1$k" "$v"; done
   }
-  local samples=() cpus=() others=()
+  local samples=() cpus=() others=() flags=(--quiet)
+  [ "$prof" = release ] && flags+=(--release)
   record() { # KEY: median of samples, plus the samples
     kv "$1" "$(python3 "$helpers" median "${samples[@]}")"
     kv "$1_samples" "${samples[*]}"
@@ -303,6 +304,23 @@ run_combo() {
       kv ccw_varies "warm run $i had different outcomes than warm run 1 (see logs)"
     fi
   done
+  # 6b. the same with cache_path_packages: a project seen before (another CI runner, a redeploy), so
+  #     the workspace member is served too. One untimed build of another copy stores the member.
+  d=$r/cc-members-seed/$p
+  copy_project "$p" "$d"
+  (cd "$d" && RUSTC_WRAPPER="$bin" CRATECACHE_DIR="$store" CRATECACHE_CACHE_PATH_PACKAGES=1 \
+    CRATECACHE_LOG="$logs/cc-members-seed.log" cargo build "${flags[@]}") >"$d.out" 2>&1 ||
+    { tail -40 "$d.out" >&2; exit 1; }
+  for i in $(seq "$repeat"); do
+    d=$r/cc-members-$i/yet/another/$p
+    copy_project "$p" "$d"
+    timed "$d" "$prof" RUSTC_WRAPPER="$bin" CRATECACHE_DIR="$store" CRATECACHE_CACHE_PATH_PACKAGES=1 \
+      CRATECACHE_LOG="$logs/cc-members-$i.log"
+    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
+  done
+  record cc_members
+  python3 "$helpers" logsummary "$logs/cc-members-1.log" | kv_from ccm_
+
   d=$r/cc-warm-1/another/place/$p
   kv build_scripts_invoked "$(find "$d/target/$pdir/build" -mindepth 2 -maxdepth 2 -name output | wc -l)"
   # Bytes of the files under deps/ and build/ (hard links once), without the workspace member's outputs.
@@ -316,8 +334,6 @@ run_combo() {
   mkdir -p "$rec"
   d=$r/cc-record/x/$p
   copy_project "$p" "$d"
-  local flags=(--quiet)
-  [ "$prof" = release ] && flags+=(--release)
   (cd "$d" && RUSTC_WRAPPER="$here/record-wrapper.sh" BENCH_RECORD_DIR="$rec" BENCH_REAL_WRAPPER="$bin" \
     CRATECACHE_DIR="$store" CRATECACHE_LOG="$logs/cc-record.log" cargo build "${flags[@]}") >"$d.out" 2>&1 ||
     { tail -40 "$d.out" >&2; exit 1; }

@@ -159,7 +159,6 @@ class Parser {
     } else if (flag == "-C") {
       if (value.rfind("extra-filename=", 0) == 0) a.extra_filename = value.substr(15);
       if (value.rfind("linker=", 0) == 0) a.linker = value.substr(7);
-      if (value.rfind("incremental=", 0) == 0) refuse("incremental");
       if (value.rfind("profile-use=", 0) == 0 || value.rfind("profile-generate", 0) == 0) refuse("profile_guided");
       if (value.rfind("split-debuginfo=", 0) == 0 && value != "split-debuginfo=off") refuse("split_debuginfo");
     } else if (flag == "--print") {

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <memory>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include <fmt/core.h>
@@ -71,9 +73,8 @@ class PayloadStream {
       ZSTD_outBuffer out{buffer_.data(), buffer_.size(), 0};
       size_t rc = ZSTD_decompressStream(ctx_, &out, &in_);
       if (ZSTD_isError(rc)) throw CorruptEntry(std::string("payload does not decompress: ") + ZSTD_getErrorName(rc));
-      frame_done_ = rc == 0;
+      frame_done_ = rc == 0;  // a large payload is several frames; the next call starts the next one
       filled_ = out.pos;
-      if (frame_done_ && in_.pos < in_.size) throw CorruptEntry("data after the payload");
     }
   }
 
@@ -88,38 +89,124 @@ class PayloadStream {
 
 }  // namespace
 
+namespace {
+
+// A large payload (a workspace member's binary, a big rlib) is cut into segments compressed as
+// independent zstd frames on all cores: storing it is on the build's critical path (the edit loop
+// with cache_path_packages, the last units of a cold build). Debian's static libzstd has no
+// multithreading of its own.
+constexpr size_t kSegmentBytes = 8u << 20;
+
+struct CCtxDeleter {
+  void operator()(ZSTD_CCtx* ctx) const { ZSTD_freeCCtx(ctx); }
+};
+
+void check_zstd(size_t rc) {
+  if (ZSTD_isError(rc)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(rc));
+}
+
+// Bytes [begin, end) of the blobs' concatenation, compressed as one frame in one call: zstd is
+// fastest on contiguous input, so a range across blobs is copied together first (a range inside
+// one blob, the common large case, is not).
+std::string compress_range(const std::vector<Blob>& blobs, size_t begin, size_t end, int level) {
+  std::string joined;
+  std::string_view input;
+  size_t offset = 0;  // of the current blob in the concatenation
+  for (const auto& b : blobs) {
+    size_t from = std::max(begin, offset), to = std::min(end, offset + b.data.size());
+    if (from < to) {
+      std::string_view part(b.data.data() + (from - offset), to - from);
+      if (to - from == end - begin) {
+        input = part;
+      } else {
+        joined += part;
+        input = joined;
+      }
+    }
+    offset += b.data.size();
+  }
+  std::unique_ptr<ZSTD_CCtx, CCtxDeleter> ctx(ZSTD_createCCtx());
+  if (!ctx) throw std::runtime_error("zstd: out of memory");
+  check_zstd(ZSTD_CCtx_setParameter(ctx.get(), ZSTD_c_compressionLevel, level));
+  size_t bound = ZSTD_compressBound(input.size());
+  std::unique_ptr<char[]> buffer(new char[bound]);  // not zero-filled: most of it is never touched
+  size_t n = ZSTD_compress2(ctx.get(), buffer.get(), bound, input.data(), input.size());
+  check_zstd(n);
+  return std::string(buffer.get(), n);
+}
+
+std::string compress_blobs(const std::vector<Blob>& blobs, size_t total, int level) {
+  size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  size_t segments = std::clamp<size_t>(total / kSegmentBytes, 1, cores);
+  if (segments == 1) return compress_range(blobs, 0, total, level);
+  std::vector<std::string> frames(segments);
+  std::vector<std::exception_ptr> errors(segments);
+  auto compress_segment = [&](size_t i) {
+    try {
+      frames[i] = compress_range(blobs, total * i / segments, total * (i + 1) / segments, level);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < segments; ++i) threads.emplace_back(compress_segment, i);
+  compress_segment(0);
+  for (auto& t : threads) t.join();
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  std::string out = std::move(frames[0]);
+  for (size_t i = 1; i < segments; ++i) out += frames[i];
+  return out;
+}
+
+}  // namespace
+
 std::string encode_entry(Entry& entry, int compression_level) {
   json blobs = json::array();
-  std::string payload;
+  size_t total = 0;
   for (auto& b : entry.blobs) {
     b.digest = sha256_hex(b.data);
     b.checksum = xxh3_hex(XXH3_128bits(b.data.data(), b.data.size()));
     blobs.push_back({{"name", b.name}, {"mode", b.mode}, {"paths", b.has_paths}, {"size", b.data.size()},
                      {"sha256", b.digest}, {"xxh3", b.checksum}});
-    payload += b.data;
+    total += b.data.size();
   }
-  if (compression_level > 0) {
-    std::string compressed(ZSTD_compressBound(payload.size()), '\0');
-    size_t n = ZSTD_compress(compressed.data(), compressed.size(), payload.data(), payload.size(), compression_level);
-    if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
-    compressed.resize(n);
-    payload = std::move(compressed);
+  bool compressed = compression_level > 0;
+  std::string compressed_payload;
+  XXH3_state_t* state = XXH3_createState();
+  if (state == nullptr) throw std::runtime_error("xxh3: out of memory");
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state_owner(state, XXH3_freeState);
+  XXH3_128bits_reset(state);
+  if (compressed) {
+    compressed_payload = compress_blobs(entry.blobs, total, compression_level);
+    XXH3_128bits_update(state, compressed_payload.data(), compressed_payload.size());
+  } else {
+    for (const auto& b : entry.blobs) XXH3_128bits_update(state, b.data.data(), b.data.size());
   }
   json header_doc = {{"blobs", blobs},
                      {"crate", entry.crate_name},
                      {"kind", entry.unit_kind},
                      {"toolchain", entry.toolchain},
                      {"compile_ms", entry.compile_ms},
-                     {"compression", compression_level > 0 ? "zstd" : "none"},
-                     {"payload_xxh3", xxh3_hex(XXH3_128bits(payload.data(), payload.size()))}};
+                     {"compression", compressed ? "zstd" : "none"},
+                     {"payload_xxh3", xxh3_hex(XXH3_128bits_digest(state))}};
   std::string header = header_doc.dump(-1, ' ', false, json::error_handler_t::replace);
 
-  std::string out(kMagic, sizeof kMagic);
+  std::string out;
+  out.reserve(sizeof kMagic + sizeof(uint32_t) + header.size() + kDigestSize +
+              (compressed ? compressed_payload.size() : total));
+  out.append(kMagic, sizeof kMagic);
   uint32_t header_size = static_cast<uint32_t>(header.size());
   out.append(reinterpret_cast<const char*>(&header_size), sizeof header_size);
   out += header;
   out += raw_digest(header);
-  return out + payload;
+  if (compressed) {
+    out += compressed_payload;
+  } else {
+    for (const auto& b : entry.blobs) out += b.data;
+  }
+  return out;
 }
 
 namespace {

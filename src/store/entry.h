@@ -2,7 +2,8 @@
 // One stored result of a rustc run: its output files, stdout and stderr.
 //
 // Encoding: "CRCACHE1" | u32 header size | header (JSON) | 32-byte SHA-256 of the header |
-//           the blobs concatenated in header order, as one zstd frame (or raw: level 0).
+//           the blobs concatenated in header order, as zstd frames (one per 8 MiB segment, up to
+//           one per core, compressed in parallel) or raw (level 0).
 // The header lists each blob's name, mode, size, XXH3-128 checksum and SHA-256, and the XXH3-128
 // of the stored payload. A read checks the header's SHA-256 and each blob's XXH3 (corruption
 // detection at memory speed on the hit path), or the payload's when a blob is deferred;

@@ -9,7 +9,7 @@ skipped=()
 # synthetic_ok DIR: build the synthetic apps in DIR (caching path packages, so there is something
 # to store) and check what they print.
 synthetic_ok() {
-  local -x CRATECACHE_CACHE_PATH_PACKAGES=1 CARGO_INCREMENTAL=0 # incremental is never cached
+  local -x CRATECACHE_CACHE_PATH_PACKAGES=1
   cached_build "$1/app-pathdep"
   assert_eq "hello from util cfg-off debug" "$("$1/app-pathdep/target/debug/app-pathdep")" "app-pathdep"
   cached_build "$1/app-macro"

@@ -6,7 +6,7 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-export CRATECACHE_CACHE_PATH_PACKAGES=1 CARGO_INCREMENTAL=0 # cache them (incremental never is)
+export CRATECACHE_CACHE_PATH_PACKAGES=1 # cache them
 unset CC CRATECACHE_TEST_FOO CRATECACHE_TEST_FAIL
 a=$WORK/a # cold builds
 b=$WORK/b # the same projects in another directory

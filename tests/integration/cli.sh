@@ -4,7 +4,6 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 export CRATECACHE_CACHE_PATH_PACKAGES=1 # the synthetic packages give the store something to hold
-export CARGO_INCREMENTAL=0 # incremental units are never cached
 bin=$CRATECACHE_BIN
 
 step "--help and --version"

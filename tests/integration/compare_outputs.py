@@ -16,7 +16,7 @@ replay these from the store). A build script that cratecache replaced by its lau
 through the real binary the launcher points at, decoded (by this script, with the zstd tool) from
 the store entry linked beside it when the binary was left in the store. Not compared: files Cargo writes itself
 (.fingerprint, incremental, invoked.timestamp, root-output) and the project's own crates, which
-are built rather than cached.
+are built rather than cached (unless --include-own: with cache_path_packages they are served too).
 """
 import argparse
 import json
@@ -115,10 +115,12 @@ def main():
     p.add_argument("--profile", default="debug")
     p.add_argument("--min-files", type=int, required=True)
     p.add_argument("--own", nargs="+", required=True, help="the project's own crate names")
+    p.add_argument("--include-own", action="store_true",
+                   help="compare the own crates too (served from the cache with cache_path_packages)")
     a = p.parse_args()
     if len(a.warm) != len(a.reference):
         sys.exit(f"warm root {a.warm!r} and reference root {a.reference!r} differ in length")
-    own = {norm(o) for o in a.own}
+    own = set() if a.include_own else {norm(o) for o in a.own}
     cached_dir = os.path.join(a.cached, "target", a.profile)
     ref_target = a.reference_target or os.path.join(a.reference, "target")
     ref_dir = os.path.join(ref_target, a.profile)

@@ -11,8 +11,10 @@
 # CRASH_SEED repeats a run's random choices (what to kill when); CRASH_ITERATIONS (default 200).
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-export CARGO_INCREMENTAL=0              # incremental units are never cached
 export CRATECACHE_CACHE_PATH_PACKAGES=1 # the unit is a path dependency
+# The driver compares every run with the recorded uncached output; an incremental unit's bytes
+# depend on the incremental state rustc finds, which the recorded run left behind.
+export CARGO_INCREMENTAL=0
 seed=${CRASH_SEED:-$((RANDOM * 32768 + RANDOM))}
 iterations=${CRASH_ITERATIONS:-200}
 echo "seed $seed (CRASH_SEED=$seed repeats the random choices)"

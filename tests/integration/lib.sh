@@ -133,8 +133,9 @@ entry_count() {
   find "${CRATECACHE_DIR:-$STORE}/entries" -name '*.entry' -type f 2>/dev/null | wc -l
 }
 
-# serve_check EXE: runs hello-hyper on an ephemeral loopback port (it prints the bound address,
-# so no port race) and checks one request's response.
+# serve_check EXE [BODY]: runs hello-hyper on an ephemeral loopback port (it prints the bound
+# address, so no port race) and checks that one request's response is BODY (default: the
+# project's own greeting).
 serve_check() {
   local out addr="" body pid i
   out=$(mktemp "$WORK/serve.XXXXXX") # a fresh file: a reused one may still show an old address
@@ -156,7 +157,7 @@ serve_check() {
   }
   kill "$pid"
   wait "$pid" 2>/dev/null || true
-  assert_eq "hello from cratecache" "$body" "response of $1"
+  assert_eq "${2:-hello from cratecache}" "$body" "response of $1"
 }
 
 # compare_outputs CACHED_ROOT REF_ROOT WARM_ROOT PROFILE MIN_FILES OWN_CRATE...

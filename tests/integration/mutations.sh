@@ -5,7 +5,6 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 export CRATECACHE_CACHE_PATH_PACKAGES=1 # the synthetic packages are path packages
-export CARGO_INCREMENTAL=0 # incremental units are never cached
 export CRATECACHE_TEST_VAR=one
 
 n=0

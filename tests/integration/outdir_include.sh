@@ -24,7 +24,7 @@ assert_eq "42 1267650600228229401496703205376" "$("$fresh/target/debug/outdir-de
 compare_outputs_same_path "$fresh" "$warm" debug 30 outdir-deps
 
 step "path package buildgen: cold build, copy elsewhere"
-export CRATECACHE_CACHE_PATH_PACKAGES=1 CARGO_INCREMENTAL=0 # cache it (incremental never is)
+export CRATECACHE_CACHE_PATH_PACKAGES=1 # cache it
 copy_project synthetic "$WORK/warm/synthetic"
 copy_project synthetic "$WORK/second-copy/synthetic"
 warm=$WORK/warm/synthetic/buildgen

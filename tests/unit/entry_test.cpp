@@ -1,6 +1,13 @@
 #include "store/entry.h"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+#include <thread>
 
 namespace cratecache {
 namespace {
@@ -89,6 +96,47 @@ TEST(Entry, FuzzerFindingsAreCorruptEntries) {
     EXPECT_THROW(decode_entry(read_file(f.path().string())), CorruptEntry) << f.path();
   }
   EXPECT_GT(seen, 0);
+}
+
+}  // namespace
+}  // namespace cratecache
+
+namespace cratecache {
+namespace {
+
+// Counts zstd frame magics at frame starts by walking the frames' compressed sizes.
+size_t zstd_frames(std::string_view payload) {
+  size_t frames = 0;
+  while (!payload.empty()) {
+    size_t size = ZSTD_findFrameCompressedSize(payload.data(), payload.size());
+    if (ZSTD_isError(size)) return 0;
+    payload.remove_prefix(size);
+    ++frames;
+  }
+  return frames;
+}
+
+TEST(Entry, LargePayloadIsCompressedInParallelSegmentsAndRoundTrips) {
+  Entry e;
+  e.crate_name = "big";
+  e.unit_kind = "bin";
+  std::mt19937 random(7);
+  // 26 MiB over three blobs whose boundaries fall inside segments.
+  for (size_t size : {size_t{5} << 20, size_t{13} << 20, size_t{8} << 20}) {
+    std::string data(size, '\0');
+    for (auto& c : data) c = static_cast<char>("abcdefgh"[random() % 8]);
+    e.blobs.push_back({fmt::format("blob{}", e.blobs.size()), 0644, false, std::move(data), "", ""});
+  }
+  std::string bytes = encode_entry(e, 3);
+  uint32_t header_size;
+  std::memcpy(&header_size, bytes.data() + 8, sizeof header_size);  // after the magic (entry.h)
+  size_t payload_offset = 8 + sizeof header_size + header_size + 32;
+  size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  EXPECT_EQ(zstd_frames(std::string_view(bytes).substr(payload_offset)), std::min<size_t>(3, cores));
+  Entry d = decode_entry(bytes);
+  ASSERT_EQ(d.blobs.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(d.blobs[i].data == e.blobs[i].data) << "blob " << i;
+  EXPECT_THROW(decode_entry(bytes.substr(0, bytes.size() - 1)), CorruptEntry);
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ TEST(RustcArgs, RefusesWhatItCannotCache) {
     return parse_rustc_args(a).not_cacheable.value_or("");
   };
   EXPECT_EQ(with({}), "");
-  EXPECT_EQ(with({"-C", "incremental=/i"}), "incremental");
+  EXPECT_EQ(with({"-C", "incremental=/i"}), "");  // only members are incremental; they are gated by config
   EXPECT_EQ(with({"--print", "cfg"}), "print");
   EXPECT_EQ(with({"--bogus-flag"}), "unknown_flag");
   EXPECT_EQ(with({"other.rs"}), "multiple_inputs");
