@@ -52,7 +52,7 @@ struct RustcArgs {
 
 struct ParseResult {
   RustcArgs args;
-  std::optional<std::string> not_cacheable;  // reason, e.g. "print", "incremental", "unknown_flag"
+  std::optional<std::string> not_cacheable;  // reason, e.g. "print", "output_path", "unknown_flag"
 };
 
 ParseResult parse_rustc_args(const std::vector<std::string>& argv);

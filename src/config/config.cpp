@@ -25,10 +25,12 @@ void apply(Config& config, const std::string& name, const std::string& value, co
       config.disable = parse_bool(value);
     } else if (name == "cache_path_packages") {
       config.cache_path_packages = parse_bool(value);
+    } else if (name == "compression") {
+      config.compression.codec = parse_codec(value);
     } else if (name == "compression_level") {
       int level = std::stoi(value);
-      if (level < 0 || level > 19) throw std::invalid_argument("must be 0 (no compression) to 19");
-      config.compression_level = level;
+      if (level < 1 || level > 19) throw std::invalid_argument("zstd's level: 1 to 19");
+      config.compression.zstd_level = level;
     } else if (name == "lock_timeout") {
       double seconds = std::stod(value);
       if (seconds < 0) throw std::invalid_argument("negative timeout");
@@ -119,6 +121,7 @@ Config Config::load(const EnvLookup& env) {
       {"CRATECACHE_MAX_SIZE", "max_size"},
       {"CRATECACHE_DISABLE", "disable"},
       {"CRATECACHE_CACHE_PATH_PACKAGES", "cache_path_packages"},
+      {"CRATECACHE_COMPRESSION", "compression"},
       {"CRATECACHE_COMPRESSION_LEVEL", "compression_level"},
       {"CRATECACHE_LOG", "log_file"},
       {"CRATECACHE_LOCK_TIMEOUT", "lock_timeout"},

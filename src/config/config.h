@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "store/codec.h"
+
 namespace cratecache {
 
 struct Config {
@@ -13,7 +15,8 @@ struct Config {
   uint64_t max_size = 10ULL << 30;      // CRATECACHE_MAX_SIZE / max_size
   bool disable = false;                 // CRATECACHE_DISABLE / disable
   bool cache_path_packages = false;     // CRATECACHE_CACHE_PATH_PACKAGES / cache_path_packages
-  int compression_level = 3;            // CRATECACHE_COMPRESSION_LEVEL / compression_level (0: none)
+  Compression compression;              // CRATECACHE_COMPRESSION / compression: lz4, zstd, none;
+                                        // CRATECACHE_COMPRESSION_LEVEL / compression_level: zstd's
   std::string log_file;                 // CRATECACHE_LOG / log_file
   uint64_t lock_timeout_ms = 600000;    // CRATECACHE_LOCK_TIMEOUT (seconds) / lock_timeout
   std::string remote;                   // CRATECACHE_REMOTE / remote: redis://, http(s)://, s3:// URL

@@ -127,7 +127,7 @@ void CachedJob::save(ManifestCandidate candidate, Entry& entry) {
   Manifest manifest = Manifest::load(manifest_path_);
   manifest.add(std::move(candidate));
   manifest.save(manifest_path_);
-  store_.put_with_manifest(key, encode_entry(entry, config_.compression_level), input_key_, manifest.serialize());
+  store_.put_with_manifest(key, encode_entry(entry, config_.compression), input_key_, manifest.serialize());
   mark_toolchain_used();
 }
 

@@ -1,7 +1,6 @@
 #include "store/entry.h"
 
 #include <xxhash.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -12,6 +11,7 @@
 
 #include <fmt/core.h>
 
+#include "store/codec.h"
 #include "util/digest.h"
 
 namespace cratecache {
@@ -31,155 +31,28 @@ std::string raw_digest(std::string_view data) {
   return raw;
 }
 
-// Yields the payload in bounded chunks: slices of a raw payload, or zstd output.
-class PayloadStream {
- public:
-  PayloadStream(std::string_view payload, bool compressed)
-      : raw_(compressed ? std::string_view() : payload),
-        ctx_(compressed ? ZSTD_createDCtx() : nullptr),
-        in_{payload.data(), payload.size(), 0} {
-    if (compressed && !ctx_) throw std::bad_alloc();
-    if (compressed) buffer_.resize(1 << 18);
-  }
-  ~PayloadStream() { ZSTD_freeDCtx(ctx_); }
-  PayloadStream(const PayloadStream&) = delete;
-  PayloadStream& operator=(const PayloadStream&) = delete;
-
-  // Up to `max` bytes of the next payload data; empty at the end of the input.
-  std::string_view next(uint64_t max) {
-    if (!ctx_) {
-      std::string_view chunk = raw_.substr(0, static_cast<size_t>(std::min<uint64_t>(max, raw_.size())));
-      raw_.remove_prefix(chunk.size());
-      return chunk;
-    }
-    if (pos_ == filled_) refill();
-    size_t n = static_cast<size_t>(std::min<uint64_t>(max, filled_ - pos_));
-    std::string_view chunk(buffer_.data() + pos_, n);
-    pos_ += n;
-    return chunk;
-  }
-
-  bool finished() {
-    if (!ctx_) return raw_.empty();
-    if (pos_ == filled_) refill();
-    return pos_ == filled_ && frame_done_ && in_.pos == in_.size;
-  }
-
- private:
-  void refill() {
-    pos_ = filled_ = 0;
-    while (filled_ == 0 && !(frame_done_ && in_.pos == in_.size)) {
-      if (in_.pos == in_.size && !frame_done_) throw CorruptEntry("payload truncated");
-      ZSTD_outBuffer out{buffer_.data(), buffer_.size(), 0};
-      size_t rc = ZSTD_decompressStream(ctx_, &out, &in_);
-      if (ZSTD_isError(rc)) throw CorruptEntry(std::string("payload does not decompress: ") + ZSTD_getErrorName(rc));
-      frame_done_ = rc == 0;  // a large payload is several frames; the next call starts the next one
-      filled_ = out.pos;
-    }
-  }
-
-  std::string_view raw_;
-  ZSTD_DCtx* ctx_;
-  ZSTD_inBuffer in_;
-  std::string buffer_;
-  size_t pos_ = 0;
-  size_t filled_ = 0;
-  bool frame_done_ = false;
-};
-
 }  // namespace
 
-namespace {
-
-// A large payload (a workspace member's binary, a big rlib) is cut into segments compressed as
-// independent zstd frames on all cores: storing it is on the build's critical path (the edit loop
-// with cache_path_packages, the last units of a cold build). Debian's static libzstd has no
-// multithreading of its own.
-constexpr size_t kSegmentBytes = 8u << 20;
-
-struct CCtxDeleter {
-  void operator()(ZSTD_CCtx* ctx) const { ZSTD_freeCCtx(ctx); }
-};
-
-void check_zstd(size_t rc) {
-  if (ZSTD_isError(rc)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(rc));
-}
-
-// Bytes [begin, end) of the blobs' concatenation, compressed as one frame in one call: zstd is
-// fastest on contiguous input, so a range across blobs is copied together first (a range inside
-// one blob, the common large case, is not).
-std::string compress_range(const std::vector<Blob>& blobs, size_t begin, size_t end, int level) {
-  std::string joined;
-  std::string_view input;
-  size_t offset = 0;  // of the current blob in the concatenation
-  for (const auto& b : blobs) {
-    size_t from = std::max(begin, offset), to = std::min(end, offset + b.data.size());
-    if (from < to) {
-      std::string_view part(b.data.data() + (from - offset), to - from);
-      if (to - from == end - begin) {
-        input = part;
-      } else {
-        joined += part;
-        input = joined;
-      }
-    }
-    offset += b.data.size();
-  }
-  std::unique_ptr<ZSTD_CCtx, CCtxDeleter> ctx(ZSTD_createCCtx());
-  if (!ctx) throw std::runtime_error("zstd: out of memory");
-  check_zstd(ZSTD_CCtx_setParameter(ctx.get(), ZSTD_c_compressionLevel, level));
-  size_t bound = ZSTD_compressBound(input.size());
-  std::unique_ptr<char[]> buffer(new char[bound]);  // not zero-filled: most of it is never touched
-  size_t n = ZSTD_compress2(ctx.get(), buffer.get(), bound, input.data(), input.size());
-  check_zstd(n);
-  return std::string(buffer.get(), n);
-}
-
-std::string compress_blobs(const std::vector<Blob>& blobs, size_t total, int level) {
-  size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  size_t segments = std::clamp<size_t>(total / kSegmentBytes, 1, cores);
-  if (segments == 1) return compress_range(blobs, 0, total, level);
-  std::vector<std::string> frames(segments);
-  std::vector<std::exception_ptr> errors(segments);
-  auto compress_segment = [&](size_t i) {
-    try {
-      frames[i] = compress_range(blobs, total * i / segments, total * (i + 1) / segments, level);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < segments; ++i) threads.emplace_back(compress_segment, i);
-  compress_segment(0);
-  for (auto& t : threads) t.join();
-  for (auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-  std::string out = std::move(frames[0]);
-  for (size_t i = 1; i < segments; ++i) out += frames[i];
-  return out;
-}
-
-}  // namespace
-
-std::string encode_entry(Entry& entry, int compression_level) {
+std::string encode_entry(Entry& entry, const Compression& compression) {
   json blobs = json::array();
+  std::vector<std::string_view> parts;
   size_t total = 0;
   for (auto& b : entry.blobs) {
     b.digest = sha256_hex(b.data);
     b.checksum = xxh3_hex(XXH3_128bits(b.data.data(), b.data.size()));
     blobs.push_back({{"name", b.name}, {"mode", b.mode}, {"paths", b.has_paths}, {"size", b.data.size()},
                      {"sha256", b.digest}, {"xxh3", b.checksum}});
+    parts.push_back(b.data);
     total += b.data.size();
   }
-  bool compressed = compression_level > 0;
+  bool compressed = compression.codec != Codec::kNone;
   std::string compressed_payload;
   XXH3_state_t* state = XXH3_createState();
   if (state == nullptr) throw std::runtime_error("xxh3: out of memory");
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state_owner(state, XXH3_freeState);
   XXH3_128bits_reset(state);
   if (compressed) {
-    compressed_payload = compress_blobs(entry.blobs, total, compression_level);
+    compressed_payload = compress_parts(parts, compression);
     XXH3_128bits_update(state, compressed_payload.data(), compressed_payload.size());
   } else {
     for (const auto& b : entry.blobs) XXH3_128bits_update(state, b.data.data(), b.data.size());
@@ -189,7 +62,7 @@ std::string encode_entry(Entry& entry, int compression_level) {
                      {"kind", entry.unit_kind},
                      {"toolchain", entry.toolchain},
                      {"compile_ms", entry.compile_ms},
-                     {"compression", compressed ? "zstd" : "none"},
+                     {"compression", codec_name(compression.codec)},
                      {"payload_xxh3", xxh3_hex(XXH3_128bits_digest(state))}};
   std::string header = header_doc.dump(-1, ' ', false, json::error_handler_t::replace);
 
@@ -213,7 +86,7 @@ namespace {
 
 struct ParsedHeader {
   EntryInfo info;
-  bool compressed = true;
+  Codec codec = Codec::kNone;
   std::string payload_checksum;  // XXH3-128 of the stored payload bytes
   std::vector<std::pair<Blob, uint64_t>> blobs;  // header fields and size of each blob
   size_t payload_offset = 0;
@@ -247,7 +120,7 @@ ParsedHeader parse_header(std::string_view bytes) {
     h.info.unit_kind = doc.at("kind");
     h.info.toolchain = doc.at("toolchain");
     h.info.compile_ms = unsigned_field(doc, "compile_ms");
-    h.compressed = doc.at("compression") == "zstd";
+    h.codec = parse_codec(doc.at("compression").get<std::string>());
     h.payload_checksum = doc.at("payload_xxh3");
     for (const auto& b : doc.at("blobs")) {
       Blob blob;
@@ -264,6 +137,8 @@ ParsedHeader parse_header(std::string_view bytes) {
     }
   } catch (const json::exception& e) {
     throw CorruptEntry(std::string("bad header: ") + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw CorruptEntry(std::string("bad header: compression ") + e.what());
   }
   return h;
 }
@@ -282,7 +157,7 @@ EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
       xxh3_hex(XXH3_128bits(stored.data(), stored.size())) != parsed.payload_checksum) {
     throw CorruptEntry("payload checksum mismatch");
   }
-  PayloadStream payload(stored, parsed.compressed);
+  PayloadStream payload(stored, parsed.codec);
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> checksum(XXH3_createState(), &XXH3_freeState);
   for (auto it = blobs.begin(); it != blobs.end(); ++it) {
     // Nothing wanted is left: the rest is neither decompressed nor checked now.

@@ -2,8 +2,8 @@
 // One stored result of a rustc run: its output files, stdout and stderr.
 //
 // Encoding: "CRCACHE1" | u32 header size | header (JSON) | 32-byte SHA-256 of the header |
-//           the blobs concatenated in header order, as zstd frames (one per 8 MiB segment, up to
-//           one per core, compressed in parallel) or raw (level 0).
+//           the blobs concatenated in header order, raw or as lz4 or zstd frames (one per 8 MiB
+//           segment, up to one per core, compressed in parallel; see codec.h).
 // The header lists each blob's name, mode, size, XXH3-128 checksum and SHA-256, and the XXH3-128
 // of the stored payload. A read checks the header's SHA-256 and each blob's XXH3 (corruption
 // detection at memory speed on the hit path), or the payload's when a blob is deferred;
@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "store/codec.h"
 
 namespace cratecache {
 
@@ -37,8 +39,7 @@ struct CorruptEntry : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// compression_level 0 stores the payload raw: larger, but a hit is a plain copy.
-std::string encode_entry(Entry& entry, int compression_level);
+std::string encode_entry(Entry& entry, const Compression& compression);
 
 // Receives an entry's blobs as they are decompressed, so that large outputs stream to their files
 // without being held in memory. `end` is called only after the blob's digest was checked.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <vector>
 
@@ -108,8 +109,15 @@ uint64_t LocalStore::evict_to(uint64_t target) {
   std::vector<Item> items;
   uint64_t total = 0;
   std::error_code ec;
+  // A writer killed before its rename leaves "<key>.entry.tmp.<pid>.<n>"; no write lasts an hour.
+  auto abandoned_before = fs::file_time_type::clock::now() - std::chrono::hours(1);
   for (fs::recursive_directory_iterator it(dir_ + "/entries", ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec) || it->path().extension() != ".entry") continue;
+    if (!it->is_regular_file(ec)) continue;
+    if (it->path().filename().string().find(".entry.tmp.") != std::string::npos) {
+      if (it->last_write_time(ec) < abandoned_before) fs::remove(it->path(), ec);
+      continue;
+    }
+    if (it->path().extension() != ".entry") continue;
     Item item{it->path(), it->last_write_time(ec), it->file_size(ec)};
     total += item.size;
     items.push_back(std::move(item));

@@ -167,7 +167,7 @@ int run_wrapper(const std::string& rustc, const std::vector<std::string>& argv) 
   const Config& config = *loaded;
 
   ParseResult parsed = parse_rustc_args(argv);
-  // A workspace member is reported as such even when it is also incremental.
+  // A workspace member is reported as such, whatever else would keep it out of the cache.
   bool probe = parsed.not_cacheable == "print" || parsed.not_cacheable == "info";
   bool member = !probe && is_workspace_member(parsed.args);
   if (member) record_project_build(config, rustc, parsed.args);

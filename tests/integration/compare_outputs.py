@@ -13,7 +13,7 @@ rewrite can fix: compare those against a reference built at the warm-up root.
 Compared: target/<profile>/deps/*, and in build/<pkg>-<hash>/ the compiled build script
 (build[-_]script[-_]build*) and what its run produced (out/**, output, stderr; cratecache may
 replay these from the store). A build script that cratecache replaced by its launcher is compared
-through the real binary the launcher points at, decoded (by this script, with the zstd tool) from
+through the real binary the launcher points at, decoded (by this script, with the lz4 or zstd tool) from
 the store entry linked beside it when the binary was left in the store. Not compared: files Cargo writes itself
 (.fingerprint, incremental, invoked.timestamp, root-output) and the project's own crates, which
 are built rather than cached (unless --include-own: with cache_path_packages they are served too).
@@ -41,9 +41,9 @@ def blob_from_entry(path, name):
     (size,) = struct.unpack_from("<I", data, 8)
     header = json.loads(data[12:12 + size])
     payload = data[12 + size + 32:]
-    if header["compression"] == "zstd":
-        payload = subprocess.run(["zstd", "-d", "-c", "-q"], input=payload, stdout=subprocess.PIPE,
-                                 check=True).stdout
+    tool = {"zstd": ["zstd", "-d", "-c", "-q"], "lz4": ["lz4", "-d", "-c", "-q"]}.get(header["compression"])
+    if tool:
+        payload = subprocess.run(tool, input=payload, stdout=subprocess.PIPE, check=True).stdout
     offset = 0
     for blob in header["blobs"]:
         if blob["name"] == name:

@@ -23,7 +23,7 @@ class DeferredBlobTest : public ::testing::Test {
   void SetUp() override { fs::create_directories(dir_ / "out"); }
 
   // A build-script unit's entry: dep-info, messages, and the binary last (as RustcUnit stores it).
-  std::string script_entry(const std::string& binary, int level) {
+  std::string script_entry(const std::string& binary, Codec codec) {
     Entry e;
     e.crate_name = "build_script_build";
     e.unit_kind = "build-script";
@@ -31,7 +31,7 @@ class DeferredBlobTest : public ::testing::Test {
     e.blobs.push_back({":stdout", 0, true, "", "", ""});
     e.blobs.push_back({":stderr", 0, true, "", "", ""});
     e.blobs.push_back({"bs", 0755, false, binary, "", ""});
-    return encode_entry(e, level);
+    return encode_entry(e, {codec});
   }
 
   ScratchDir scratch_{"deferred"};
@@ -40,8 +40,8 @@ class DeferredBlobTest : public ::testing::Test {
 
 TEST_F(DeferredBlobTest, HitLeavesTheBinaryAndRunExtractsIt) {
   const std::string binary(300000, 'x');
-  for (int level : {0, 3}) {
-    std::string bytes = script_entry(binary, level);
+  for (Codec codec : {Codec::kNone, Codec::kLz4, Codec::kZstd}) {
+    std::string bytes = script_entry(binary, codec);
     PathNormaliser n;
     StatCache digests((dir_ / "stat").string());
     materialise(bytes, (dir_ / "out").string(), n, digests, "bs");
@@ -61,8 +61,8 @@ TEST_F(DeferredBlobTest, HitLeavesTheBinaryAndRunExtractsIt) {
 // A damaged deferred blob fails the hit (the entry is then recompiled), though it is not decoded:
 // a run that later needs it must find it intact. Extracting it fails too, writing nothing.
 TEST_F(DeferredBlobTest, DamagedDeferredBlobFailsTheHit) {
-  for (int level : {0, 3}) {
-    std::string bytes = script_entry(std::string(100000, 'y'), level);
+  for (Codec codec : {Codec::kNone, Codec::kLz4, Codec::kZstd}) {
+    std::string bytes = script_entry(std::string(100000, 'y'), codec);
     bytes[bytes.size() - 10] ^= 1;
     PathNormaliser n;
     StatCache digests((dir_ / "stat").string());

@@ -2,12 +2,15 @@
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
+#include <lz4frame.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <random>
 #include <thread>
+
+#include "util/digest.h"
 
 namespace cratecache {
 namespace {
@@ -24,9 +27,18 @@ Entry sample() {
   return e;
 }
 
-TEST(Entry, RoundTrips) {
+const Compression kLz4{Codec::kLz4, 3};
+const Compression kZstd{Codec::kZstd, 3};
+const Compression kRaw{Codec::kNone, 3};
+
+class EntryCodec : public ::testing::TestWithParam<Compression> {};
+
+INSTANTIATE_TEST_SUITE_P(Codecs, EntryCodec, ::testing::Values(kLz4, kZstd, kRaw),
+                         [](const auto& info) { return std::string(codec_name(info.param.codec)); });
+
+TEST_P(EntryCodec, RoundTrips) {
   Entry e = sample();
-  std::string bytes = encode_entry(e, 3);
+  std::string bytes = encode_entry(e, GetParam());
   Entry d = decode_entry(bytes);
   EXPECT_EQ(d.crate_name, "foo");
   EXPECT_EQ(d.compile_ms, 1234u);
@@ -39,9 +51,9 @@ TEST(Entry, RoundTrips) {
   }
 }
 
-TEST(Entry, EveryFlippedByteIsDetected) {
+TEST_P(EntryCodec, EveryFlippedByteIsDetected) {
   Entry e = sample();
-  std::string bytes = encode_entry(e, 1);
+  std::string bytes = encode_entry(e, GetParam());
   for (size_t i = 0; i < bytes.size(); ++i) {
     std::string bad = bytes;
     bad[i] = static_cast<char>(bad[i] ^ 0x5a);
@@ -49,9 +61,10 @@ TEST(Entry, EveryFlippedByteIsDetected) {
   }
 }
 
-TEST(Entry, TruncationIsDetected) {
+TEST_P(EntryCodec, TruncationAndTrailingBytesAreDetected) {
   Entry e = sample();
-  std::string bytes = encode_entry(e, 1);
+  std::string bytes = encode_entry(e, GetParam());
+  EXPECT_THROW(decode_entry(bytes + "x"), CorruptEntry);
   for (size_t len : {size_t{0}, size_t{5}, bytes.size() / 2, bytes.size() - 1}) {
     EXPECT_THROW(decode_entry(bytes.substr(0, len)), CorruptEntry) << "length " << len;
   }
@@ -63,9 +76,9 @@ TEST(Entry, TruncationIsDetected) {
 namespace cratecache {
 namespace {
 
-TEST(Entry, UncompressedRoundTripsAndIsChecked) {
+TEST(Entry, UncompressedIsStoredRawAndChecked) {
   Entry e = sample();
-  std::string bytes = encode_entry(e, 0);
+  std::string bytes = encode_entry(e, kRaw);
   EXPECT_NE(bytes.find("rlib-bytes"), std::string::npos);  // stored raw
   Entry d = decode_entry(bytes);
   ASSERT_EQ(d.blobs.size(), 3u);
@@ -104,19 +117,33 @@ TEST(Entry, FuzzerFindingsAreCorruptEntries) {
 namespace cratecache {
 namespace {
 
-// Counts zstd frame magics at frame starts by walking the frames' compressed sizes.
-size_t zstd_frames(std::string_view payload) {
+// Frames in a payload, found by walking each frame's compressed size (zstd), or by decoding the
+// frames one by one (lz4, whose frame format has no such query).
+size_t frames_in(std::string_view payload, Codec codec) {
   size_t frames = 0;
-  while (!payload.empty()) {
-    size_t size = ZSTD_findFrameCompressedSize(payload.data(), payload.size());
-    if (ZSTD_isError(size)) return 0;
-    payload.remove_prefix(size);
-    ++frames;
+  if (codec == Codec::kZstd) {
+    for (; !payload.empty(); ++frames) {
+      size_t size = ZSTD_findFrameCompressedSize(payload.data(), payload.size());
+      if (ZSTD_isError(size)) return 0;
+      payload.remove_prefix(size);
+    }
+    return frames;
   }
+  LZ4F_dctx* ctx = nullptr;
+  LZ4F_createDecompressionContext(&ctx, LZ4F_VERSION);
+  std::string out(1 << 20, '\0');
+  while (!payload.empty()) {
+    size_t written = out.size(), consumed = payload.size();
+    size_t rc = LZ4F_decompress(ctx, out.data(), &written, payload.data(), &consumed, nullptr);
+    if (LZ4F_isError(rc)) break;
+    payload.remove_prefix(consumed);
+    if (rc == 0) ++frames;
+  }
+  LZ4F_freeDecompressionContext(ctx);
   return frames;
 }
 
-TEST(Entry, LargePayloadIsCompressedInParallelSegmentsAndRoundTrips) {
+TEST_P(EntryCodec, LargePayloadIsCompressedInParallelSegmentsAndRoundTrips) {
   Entry e;
   e.crate_name = "big";
   e.unit_kind = "bin";
@@ -127,16 +154,33 @@ TEST(Entry, LargePayloadIsCompressedInParallelSegmentsAndRoundTrips) {
     for (auto& c : data) c = static_cast<char>("abcdefgh"[random() % 8]);
     e.blobs.push_back({fmt::format("blob{}", e.blobs.size()), 0644, false, std::move(data), "", ""});
   }
-  std::string bytes = encode_entry(e, 3);
-  uint32_t header_size;
-  std::memcpy(&header_size, bytes.data() + 8, sizeof header_size);  // after the magic (entry.h)
-  size_t payload_offset = 8 + sizeof header_size + header_size + 32;
-  size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  EXPECT_EQ(zstd_frames(std::string_view(bytes).substr(payload_offset)), std::min<size_t>(3, cores));
+  std::string bytes = encode_entry(e, GetParam());
+  if (GetParam().codec != Codec::kNone) {
+    uint32_t header_size;
+    std::memcpy(&header_size, bytes.data() + 8, sizeof header_size);  // after the magic (entry.h)
+    size_t payload_offset = 8 + sizeof header_size + header_size + 32;
+    size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    EXPECT_EQ(frames_in(std::string_view(bytes).substr(payload_offset), GetParam().codec),
+              std::min<size_t>(3, cores));
+  }
   Entry d = decode_entry(bytes);
   ASSERT_EQ(d.blobs.size(), 3u);
   for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(d.blobs[i].data == e.blobs[i].data) << "blob " << i;
   EXPECT_THROW(decode_entry(bytes.substr(0, bytes.size() - 1)), CorruptEntry);
+}
+
+TEST(Entry, UnknownCompressionIsCorrupt) {
+  Entry e = sample();
+  std::string bytes = encode_entry(e, kLz4);
+  uint32_t header_size;
+  std::memcpy(&header_size, bytes.data() + 8, sizeof header_size);
+  size_t at = bytes.find("\"lz4\"");
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 5, "\"lz5\"");
+  // A header digest that matches the altered header: only the codec name is wrong.
+  std::string hex = sha256_hex(std::string_view(bytes).substr(12, header_size));
+  for (size_t i = 0; i < 32; ++i) bytes[12 + header_size + i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  EXPECT_THROW(decode_entry(bytes), CorruptEntry);
 }
 
 }  // namespace

@@ -72,6 +72,21 @@ TEST_F(LocalStoreTest, PutTrimsWhenOverTheLimit) {
   EXPECT_LE(store.usage().bytes, 10000u);
 }
 
+// Automatic eviction also reclaims what writers killed before their rename left behind.
+TEST_F(LocalStoreTest, EvictionRemovesAbandonedTempFilesOnly) {
+  LocalStore store(dir_.string(), 1 << 30);
+  store.put("tc/aa01", "x");
+  fs::path old_temp = dir_ / "entries/tc/aa/aa02.entry.tmp.123.0";
+  fs::path fresh_temp = dir_ / "entries/tc/aa/aa03.entry.tmp.456.0";
+  write_file_atomic(old_temp.string(), std::string(100, 't'));
+  write_file_atomic(fresh_temp.string(), std::string(100, 't'));
+  fs::last_write_time(old_temp, fs::file_time_type::clock::now() - std::chrono::hours(2));
+  store.evict_to(1 << 30);
+  EXPECT_FALSE(fs::exists(old_temp));
+  EXPECT_TRUE(fs::exists(fresh_temp)) << "a write in progress was removed";
+  EXPECT_TRUE(store.get("tc/aa01"));
+}
+
 TEST_F(LocalStoreTest, DropsOneToolchain) {
   LocalStore store(dir_.string(), 1 << 30);
   store.put("old/aa11", "1");

@@ -144,7 +144,7 @@ TEST(Materialise, AnEntryWithATraversalNameWritesNothing) {
   e.crate_name = "evil";
   e.unit_kind = "lib";
   e.blobs.push_back({"../escaped", 0644, false, "owned", "", ""});
-  std::string bytes = encode_entry(e, 1);
+  std::string bytes = encode_entry(e, {Codec::kLz4});
   PathNormaliser n;
   StatCache digests((dir / "stat").string());
   EXPECT_THROW(materialise(bytes, (dir / "out").string(), n, digests), CorruptEntry);

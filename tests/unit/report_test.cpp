@@ -31,7 +31,7 @@ class ReportTest : public ::testing::Test {
     e.toolchain = "1.95.0";
     e.compile_ms = 1500;
     e.blobs.push_back({"lib" + crate + ".rlib", 0644, false, std::string(size, 'r'), "", ""});
-    LocalStore(config_.dir, config_.max_size).put(key, encode_entry(e, 0));
+    LocalStore(config_.dir, config_.max_size).put(key, encode_entry(e, {Codec::kNone}));
   }
 
   // Writes the report and returns its text (empty on failure).
