@@ -9,7 +9,8 @@
 #   --out FILE       Markdown results (default bench/results/<date>-<time>.md)
 #   --work DIR       scratch directory (default: a new /tmp/cratecache-bench.XXXXXX)
 #   --keep           keep project copies and stores (default: only logs are kept)
-# Env: CRATECACHE_BIN (default build/cratecache; a snapshot is taken at start), SCCACHE_BIN
+# Env: CRATECACHE_BIN (default build/cratecache; a snapshot is taken at start), CRATECACHE_COMPRESSION
+# (the store's codec, passed through and named in the report), SCCACHE_BIN
 # (default /usr/bin/sccache), BENCH_QUIET_WAIT (seconds to wait for the machine to be idle (< 10 %
 # CPU busy for 3 s) before each timed phase, default 600; 0 disables waiting).
 set -euo pipefail
@@ -103,6 +104,7 @@ meta=$work/meta.tsv
   printf 'rustc\t%s\n' "$(rustc --version)"
   printf 'cargo\t%s\n' "$(cargo --version)"
   printf 'sccache\t%s\n' "$("$sccache_bin" --version)"
+  printf 'compression\t%s\n' "${CRATECACHE_COMPRESSION:-lz4 (default)}"
   printf 'cpus\t%s\n' "$(nproc)"
   printf 'kernel\t%s\n' "$(uname -sr)"
   printf 'load\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

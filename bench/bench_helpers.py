@@ -261,7 +261,8 @@ def cmd_report(results_dir, meta_path):
     w("")
     w(f"- cratecache: commit `{meta.get('commit', '?')}`{meta.get('dirty', '')}, binary sha256 "
       f"`{meta.get('binary_sha', '?')[:16]}` (snapshot taken at start, {meta.get('binary_mtime', '?')})")
-    w(f"- {meta.get('rustc', '?')}; {meta.get('cargo', '?')}; {meta.get('sccache', '?')}")
+    w(f"- {meta.get('rustc', '?')}; {meta.get('cargo', '?')}; {meta.get('sccache', '?')}; "
+      f"cratecache store codec: {meta.get('compression', '?')}")
     w(f"- machine: {meta.get('cpus', '?')} CPUs, {meta.get('kernel', '?')}; load average at start {meta.get('load', '?')}")
     w(f"- command: `{meta.get('command', '?')}`; cold phases x{meta.get('cold_repeat', '?')}, "
       f"warm/floor phases x{meta.get('repeat', '?')} (median shown); hit latency: {meta.get('hit_reps', '?')} "
