@@ -29,8 +29,10 @@ void apply(Config& config, const std::string& name, const std::string& value, co
       config.compression.codec = parse_codec(value);
     } else if (name == "compression_level") {
       int level = std::stoi(value);
-      if (level < 1 || level > 19) throw std::invalid_argument("zstd's level: 1 to 19");
-      config.compression.zstd_level = level;
+      if (level < 0 || level > 19) throw std::invalid_argument("zstd's level: 1 to 19, or 0 for none");
+      // 0 meant "stored raw" before codecs could be chosen; it still does.
+      if (level == 0) config.compression.codec = Codec::kNone;
+      config.compression.zstd_level = level == 0 ? config.compression.zstd_level : level;
     } else if (name == "lock_timeout") {
       double seconds = std::stod(value);
       if (seconds < 0) throw std::invalid_argument("negative timeout");

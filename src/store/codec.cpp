@@ -157,12 +157,8 @@ class PayloadStream::Decoder {
   LZ4F_dctx* lz4_ = nullptr;
 };
 
-PayloadStream::PayloadStream(std::string_view stored, Codec codec) {
-  if (codec == Codec::kNone) {
-    raw_ = stored;
-    return;
-  }
-  raw_ = stored;  // the compressed input still to decode
+PayloadStream::PayloadStream(std::string_view stored, Codec codec) : raw_(stored) {
+  if (codec == Codec::kNone) return;
   decoder_ = std::make_unique<Decoder>(codec);
   buffer_.resize(1 << 18);
 }

@@ -46,7 +46,7 @@ class PayloadStream {
   class Decoder;
   void refill();
 
-  std::string_view raw_;  // Codec::kNone: what is left to yield
+  std::string_view raw_;  // stored bytes not yet yielded (raw) or not yet decoded
   std::unique_ptr<Decoder> decoder_;
   std::string buffer_;
   size_t pos_ = 0;

@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <exception>
 #include <memory>
-#include <thread>
 #include <nlohmann/json.hpp>
 
 #include <fmt/core.h>

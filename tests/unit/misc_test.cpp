@@ -38,6 +38,24 @@ TEST(Config, EnvironmentOverridesFileAndBadValuesAreReported) {
   EXPECT_THROW(Config::load(lookup), std::runtime_error);
 }
 
+TEST(Config, ChoosesTheEntryCodec) {
+  std::map<std::string, std::string> env{{"CRATECACHE_DIR", "/nonexistent-cratecache-dir"}};
+  auto lookup = [&env](const char* n) -> const char* {
+    auto it = env.find(n);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  EXPECT_EQ(Config::load(lookup).compression.codec, Codec::kLz4);
+  env["CRATECACHE_COMPRESSION"] = "zstd";
+  env["CRATECACHE_COMPRESSION_LEVEL"] = "7";
+  Config zstd = Config::load(lookup);
+  EXPECT_EQ(zstd.compression.codec, Codec::kZstd);
+  EXPECT_EQ(zstd.compression.zstd_level, 7);
+  env["CRATECACHE_COMPRESSION_LEVEL"] = "0";  // the older spelling of "none"
+  EXPECT_EQ(Config::load(lookup).compression.codec, Codec::kNone);
+  env["CRATECACHE_COMPRESSION"] = "brotli";
+  EXPECT_THROW(Config::load(lookup), std::runtime_error);
+}
+
 TEST(Config, ParsesSizes) {
   EXPECT_EQ(parse_size("10G"), 10ULL << 30);
   EXPECT_EQ(parse_size("1.5GiB"), 3ULL << 29);
