@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <exception>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "store/entry.h"
@@ -101,10 +102,18 @@ std::string compress_parts(const std::vector<std::string_view>& parts, const Com
       errors[i] = std::current_exception();
     }
   };
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < segments; ++i) threads.emplace_back(compress_segment, i);
+  std::vector<std::jthread> threads;  // joined on every way out
+  size_t started = 1;
+  for (; started < segments; ++started) {
+    try {
+      threads.emplace_back(compress_segment, started);
+    } catch (const std::system_error&) {
+      break;  // no thread to be had (a tight pids limit): the rest is compressed here
+    }
+  }
   compress_segment(0);
-  for (auto& t : threads) t.join();
+  for (size_t i = started; i < segments; ++i) compress_segment(i);
+  threads.clear();
   for (auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }
