@@ -65,10 +65,16 @@ std::string compute_run_key(const RunKeyContext& ctx) {
   }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
+  bool for_host_cpu = false;
   for (const auto& n : names) {
     const char* v = ctx.env(n.c_str());
     h.field(n);
     h.field(ctx.normaliser.normalise(v ? v : ""));
+    for_host_cpu = for_host_cpu || (v && names_host_cpu(v));
+  }
+  if (for_host_cpu) {
+    h.field("host-cpu");
+    h.field(ctx.host_cpu());
   }
 
   // The rustc the script may probe (version checks, autocfg), by identity rather than path.

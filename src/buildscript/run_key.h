@@ -1,12 +1,14 @@
 #pragma once
 // The input key of a build-script run (docs/build-scripts.md): the real script binary, the
-// environment Cargo gives it (paths normalised), the rustc and C toolchain it may probe, and the
-// package's identity. Files and variables named by rerun-if directives form the second level,
-// in a manifest, as for compiles.
+// environment Cargo gives it (paths normalised), the rustc and C toolchain it may probe, the
+// package's identity, and the host CPU when the flags ask for it (-march=native, ...). Files and
+// variables named by rerun-if directives form the second level, in a manifest, as for compiles.
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "key/host_cpu.h"
 #include "key/path_normaliser.h"
 #include "key/stat_cache.h"
 
@@ -20,6 +22,8 @@ struct RunKeyContext {
   Config::EnvLookup env;
   std::vector<std::string> env_names;
   StatCache& digests;
+  // Asked only when the keyed environment names the host's CPU (RUSTFLAGS, CFLAGS, ...).
+  std::function<std::string()> host_cpu = host_cpu_fingerprint;
 };
 
 bool is_keyed_build_env_var(const std::string& name);

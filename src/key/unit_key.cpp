@@ -97,6 +97,13 @@ std::string compute_input_key(const KeyContext& ctx) {
     }
   }
 
+  if (std::any_of(args.options.begin(), args.options.end(), [](const RustcOption& o) {
+        return (o.flag == "-C" || o.flag == "-Z") && names_host_cpu(o.value);
+      })) {
+    h.field("host-cpu");
+    h.field(ctx.host_cpu());
+  }
+
   std::vector<std::string> names;
   for (const auto& name : ctx.env_names) {
     if (is_keyed_env_var(name, args.links())) names.push_back(name);

@@ -1,15 +1,18 @@
 #pragma once
 // The two-level key of a rustc unit (docs/key.md gives the reason for every input):
 //  - the *input key*, computable before compiling: toolchain, normalised arguments, environment,
-//    and the content of every extern crate, native library and linker;
+//    the content of every extern crate, native library and linker, and the host CPU for
+//    target-cpu=native;
 //  - the *result key* = input key + the source files rustc read and the env vars the crate
 //    observed, both known only from dep-info. A manifest maps input key -> result keys.
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "args/rustc_args.h"
 #include "config/config.h"
 #include "key/dep_info.h"
+#include "key/host_cpu.h"
 #include "key/path_normaliser.h"
 #include "key/stat_cache.h"
 #include "key/toolchain.h"
@@ -24,6 +27,8 @@ struct KeyContext {
   Config::EnvLookup env;
   std::vector<std::string> env_names;  // names of all variables in the environment
   StatCache& digests;
+  // Asked only for a unit built for the host's own CPU (-C target-cpu=native).
+  std::function<std::string()> host_cpu = host_cpu_fingerprint;
 };
 
 // Throws std::runtime_error when an input file cannot be read.

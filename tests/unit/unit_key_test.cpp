@@ -53,8 +53,15 @@ class UnitKeyTest : public ::testing::Test {
     PathNormaliser normaliser = make_normaliser(find_project_roots(parsed.args, "/reg/foo-1.0", lookup));
     StatCache digests((base_ / "stat").string());
     KeyContext ctx{parsed.args, tc, normaliser, "/reg/foo-1.0", lookup, names, digests};
+    ctx.host_cpu = [this] {
+      ++host_cpu_asked_;
+      return host_cpu_;
+    };
     return compute_input_key(ctx);
   }
+
+  std::string host_cpu_ = "cpu-a";
+  int host_cpu_asked_ = 0;
 
   ScratchDir scratch_{"key"};
   fs::path base_ = scratch_.path();
@@ -87,6 +94,19 @@ TEST_F(UnitKeyTest, PresentationOnlyFlagsAreIgnored) {
 
 TEST_F(UnitKeyTest, UnrelatedEnvironmentIsIgnored) {
   EXPECT_EQ(key(base_ / "a"), key(base_ / "a", {}, {{"HOME", "/somewhere"}, {"CARGO_MAKEFLAGS", "-j2"}}));
+}
+
+TEST_F(UnitKeyTest, HostCpuIsAnInputOnlyForNativeCode) {
+  const std::string portable = key(base_ / "a");
+  const std::string native = key(base_ / "a", {"-C", "target-cpu=native"});
+  const std::string tuned = key(base_ / "a", {"-Ztune-cpu=native"});
+  host_cpu_ = "cpu-b";
+  EXPECT_EQ(portable, key(base_ / "a")) << "portable code does not depend on the machine";
+  EXPECT_EQ(portable, key(base_ / "a", {}, {{"CFLAGS", "-march=native"}})) << "C flags do not reach rustc";
+  EXPECT_EQ(2, host_cpu_asked_) << "the CPU is looked at only for native units";
+  EXPECT_NE(native, key(base_ / "a", {"-C", "target-cpu=native"})) << "native code on another CPU";
+  EXPECT_NE(tuned, key(base_ / "a", {"-Ztune-cpu=native"}));
+  EXPECT_NE(key(base_ / "a", {"-C", "target-cpu=native"}), key(base_ / "a", {"-C", "target-cpu=skylake"}));
 }
 
 TEST(ResultKey, SourcesAndEnvDepsChangeIt) {
