@@ -123,6 +123,9 @@ int run_cli(const std::vector<std::string>& args) {
       return 1;
     }
     if (*warm) {
+      if (config.store_read_only()) {
+        throw std::runtime_error("the store " + config.dir + " is read-only here: warm must fill it");
+      }
       for (size_t start = 0; start < profiles.size();) {
         size_t comma = profiles.find(',', start);
         if (comma == std::string::npos) comma = profiles.size();

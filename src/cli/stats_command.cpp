@@ -19,7 +19,8 @@ json stats_document(const Config& config) {
               {"errors", json::object()}, {"hits_by_kind", json::object()}, {"misses_by_kind", json::object()},
               {"single_flight_waits", 0}, {"remote_hits", 0}, {"remote_uploads", 0},
               {"entries", usage.entries}, {"bytes", usage.bytes}, {"max_size", config.max_size},
-              {"evicted", 0},     {"time_saved_s", 0.0},  {"cache_dir", config.dir}};
+              {"evicted", 0},     {"time_saved_s", 0.0},  {"cache_dir", config.dir},
+              {"read_only", config.store_read_only()}};
   json toolchains = json::array();
   for (const auto& t : LocalStore(config.dir, config.max_size).usage_by_toolchain()) {
     toolchains.push_back({{"id", t.id}, {"release", t.release}, {"entries", t.usage.entries},
@@ -67,6 +68,7 @@ int print_stats(const Config& config, bool as_json) {
   int64_t hits = doc["hits"], misses = doc["misses"];
   int64_t lookups = hits + misses;
   fmt::print("Cache directory        {}\n", config.dir);
+  if (config.store_read_only()) fmt::print("Read-only              yes: builds are served, nothing is stored\n");
   fmt::print("Hits                   {}\n", hits);
   for (auto& [kind, n] : doc["hits_by_kind"].items()) fmt::print("  {:<20} {}\n", kind, n.get<int64_t>());
   fmt::print("Misses                 {}\n", misses);

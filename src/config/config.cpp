@@ -1,7 +1,9 @@
 #include "config/config.h"
 
 #include <toml++/toml.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -25,6 +27,8 @@ void apply(Config& config, const std::string& name, const std::string& value, co
       config.disable = parse_bool(value);
     } else if (name == "cache_path_packages") {
       config.cache_path_packages = parse_bool(value);
+    } else if (name == "read_only") {
+      config.read_only = parse_bool(value);
     } else if (name == "compression") {
       config.compression.codec = parse_codec(value);
     } else if (name == "compression_level") {
@@ -123,6 +127,7 @@ Config Config::load(const EnvLookup& env) {
       {"CRATECACHE_MAX_SIZE", "max_size"},
       {"CRATECACHE_DISABLE", "disable"},
       {"CRATECACHE_CACHE_PATH_PACKAGES", "cache_path_packages"},
+      {"CRATECACHE_READ_ONLY", "read_only"},
       {"CRATECACHE_COMPRESSION", "compression"},
       {"CRATECACHE_COMPRESSION_LEVEL", "compression_level"},
       {"CRATECACHE_LOG", "log_file"},
@@ -141,7 +146,10 @@ Config Config::load(const EnvLookup& env) {
 }
 
 Config Config::load_from_environment() {
-  return load([](const char* name) { return std::getenv(name); });
+  Config config = load([](const char* name) { return std::getenv(name); });
+  // EROFS, EACCES, ...; a store not created yet (ENOENT) is made by the first write.
+  config.store_unwritable = ::access(config.dir.c_str(), W_OK) != 0 && errno != ENOENT;
+  return config;
 }
 
 std::optional<Config> Config::load_for_run() {

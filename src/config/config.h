@@ -15,6 +15,11 @@ struct Config {
   uint64_t max_size = 10ULL << 30;      // CRATECACHE_MAX_SIZE / max_size
   bool disable = false;                 // CRATECACHE_DISABLE / disable
   bool cache_path_packages = false;     // CRATECACHE_CACHE_PATH_PACKAGES / cache_path_packages
+  bool read_only = false;               // CRATECACHE_READ_ONLY / read_only
+  bool store_unwritable = false;        // found by load_from_environment: the store exists and
+                                        // this process cannot write to it (a read-only mount,
+                                        // another user's); used read-only, saying what it does
+                                        // not store
   Compression compression;              // CRATECACHE_COMPRESSION / compression: lz4, zstd, none;
                                         // CRATECACHE_COMPRESSION_LEVEL / compression_level: zstd's
   std::string log_file;                 // CRATECACHE_LOG / log_file
@@ -29,10 +34,14 @@ struct Config {
   using EnvLookup = std::function<const char*(const char*)>;
   // Throws std::runtime_error naming the bad setting and its source.
   static Config load(const EnvLookup& getenv_fn);
+  // load() from the process environment, and finds store_unwritable.
   static Config load_from_environment();
   // For a wrapped rustc or build-script run: nullopt when caching is off for it, disabled or
   // misconfigured (warned about: a build never fails because of the cache).
   static std::optional<Config> load_for_run();
+
+  // Nothing is to be written to the store: entries, manifests, locks, project records.
+  bool store_read_only() const { return read_only || store_unwritable; }
 };
 
 // "10G", "512M", "1.5GiB", "4096" -> bytes. Throws std::invalid_argument.

@@ -40,6 +40,7 @@ void CachedJob::set_keys(std::string input_key, std::string toolchain_id) {
 
 int CachedJob::serve_or_produce(const std::function<int()>& produce) {
   if (try_replay()) return 0;
+  if (config_.store_read_only()) return produce();  // nothing will be stored: no one to wait for
   SingleFlight flight(config_.dir, input_key_);
   if (!flight.try_lock()) {
     // Someone else is producing this very result: wait for it rather than duplicate the work.
@@ -71,7 +72,8 @@ bool CachedJob::try_replay(bool local_only) {
     count_error("corrupt_entry");
     return false;
   }
-  // Outputs first, then the messages: Cargo may act on an artifact notice at once.
+  // Outputs first, then the messages: Cargo may act on an artifact notice at once. Nothing after
+  // them may throw: rustc must not run once Cargo has seen this unit's messages.
   replay_output(replay);
   uint64_t spent = ms_since(start_);
   uint64_t saved = replay.info.compile_ms > spent ? replay.info.compile_ms - spent : 0;
@@ -89,6 +91,14 @@ int CachedJob::run_and_store(const std::string& program, const std::vector<std::
   if (run.exit_code != 0) {
     count_not_cached(failure_reason);
     return run.exit_code;
+  }
+  if (config_.store_read_only()) {
+    // Chosen (read_only) is quiet; found is said, in case it was not meant.
+    if (!config_.read_only) {
+      warn("{} not stored: cannot write to {} (read_only = true if meant)", name_, config_.dir);
+    }
+    count_miss("read_only");
+    return 0;
   }
   try {
     if (auto reason = store(run, run_ms)) {
@@ -109,7 +119,7 @@ std::optional<std::string> CachedJob::match_remote_manifest() {
   if (!text) return std::nullopt;
   Manifest remote = Manifest::parse(*text);
   auto key = remote.match(normaliser_, getenv_fn);
-  if (key) {
+  if (key && !config_.store_read_only()) {
     Manifest local = Manifest::load(manifest_path_);
     local.merge(remote);
     try {
@@ -131,26 +141,17 @@ void CachedJob::save(ManifestCandidate candidate, Entry& entry) {
   mark_toolchain_used();
 }
 
-void CachedJob::count_miss() {
+void CachedJob::count_miss(const std::string& detail) {
   stats_.add_many({{"misses", 1}, {"misses." + kind_, 1}});
-  log("miss", "");
+  log("miss", detail);
 }
 
 void CachedJob::count_not_cached(const std::string& reason) {
-  try {
-    stats_.add("not_cached." + reason);
-  } catch (const std::exception&) {
-    // Counting is best effort; the build is what matters.
-  }
+  stats_.add("not_cached." + reason);
   log("not_cached", reason);
 }
 
-void CachedJob::count_error(const std::string& kind) {
-  try {
-    stats_.add("errors." + kind);
-  } catch (const std::exception&) {
-  }
-}
+void CachedJob::count_error(const std::string& kind) { stats_.add("errors." + kind); }
 
 void CachedJob::log(const std::string& outcome, const std::string& detail, uint64_t saved_ms) {
   record_event(config_, {outcome, name_, kind_, detail, saved_ms});

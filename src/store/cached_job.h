@@ -30,15 +30,17 @@ class CachedJob {
   // Returns the exit code to give Cargo. Throws only before anything ran.
   int serve_or_produce(const std::function<int()>& produce);
 
-  // Runs the real tool (its output streamed to Cargo); on success calls `store`, which saves the
-  // result with save() or returns a reason not to. A failing tool is passed through uncached,
-  // counted as `failure_reason`; a fault while storing is a warning, never a failed build.
+  // Runs the real tool (its output streamed to Cargo); on success calls `store` (unless the store
+  // is read-only), which saves the result with save() or returns a reason not to. A failing tool
+  // is passed through uncached, counted as `failure_reason`; a fault while storing is a warning,
+  // never a failed build.
   using StoreFn = std::function<std::optional<std::string>(const TeeResult& run, uint64_t run_ms)>;
   int run_and_store(const std::string& program, const std::vector<std::string>& args,
                     const std::string& failure_reason, const StoreFn& store);
 
   void save(ManifestCandidate candidate, Entry& entry);
-  void count_miss();
+  // `detail` says why a miss was not stored ("read_only"); empty when it was.
+  void count_miss(const std::string& detail = "");
   void count_not_cached(const std::string& reason);
   void count_error(const std::string& kind);
 

@@ -63,9 +63,13 @@ void update_shard(const std::string& dir, int shard, const std::function<void(Co
 void Stats::add(const std::string& counter, int64_t delta) { add_many({{counter, delta}}); }
 
 void Stats::add_many(const Counters& deltas) {
-  update_shard(dir_, 1 + static_cast<int>(::getpid() % (kShards - 1)), [&](Counters& c) {
-    for (const auto& [k, v] : deltas) c[k] += v;
-  });
+  try {
+    update_shard(dir_, 1 + static_cast<int>(::getpid() % (kShards - 1)), [&](Counters& c) {
+      for (const auto& [k, v] : deltas) c[k] += v;
+    });
+  } catch (const std::exception&) {
+    // Not counted; the build is what matters.
+  }
 }
 
 Counters Stats::totals() const {

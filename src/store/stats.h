@@ -12,6 +12,8 @@ class Stats {
   explicit Stats(std::string dir) : dir_(std::move(dir)) {}
 
   // Counter names: "hits", "misses", "not_cached.<reason>", "errors.<kind>", "time_saved_ms", ...
+  // Counting is best effort (a read-only store, a full disk): it never throws, so it may follow
+  // a replay that Cargo has already seen.
   void add(const std::string& counter, int64_t delta = 1);
   void add_many(const std::map<std::string, int64_t>& deltas);
   std::map<std::string, int64_t> totals() const;

@@ -89,6 +89,7 @@ std::optional<std::string> TieredStorage::fetch_remote(const std::string& key) {
     bytes = strip_signature(*bytes);
   }
   stats_.add("remote_hits");
+  if (config_.store_read_only()) return bytes;
   try {
     local_.put(key, *bytes);
   } catch (const std::exception& e) {

@@ -147,11 +147,7 @@ class RustcUnit : public CachedJob {
 }
 
 void count_pass_through(const Config& config, const RustcArgs& args, const std::string& reason) {
-  try {
-    Stats(config.dir).add("not_cached." + reason);
-  } catch (const std::exception&) {
-    // Counting is best effort; the build is what matters.
-  }
+  Stats(config.dir).add("not_cached." + reason);
   record_event(config, {"not_cached", display_name(args), unit_kind_name(args.unit_kind()), reason, 0});
 }
 
@@ -170,7 +166,7 @@ int run_wrapper(const std::string& rustc, const std::vector<std::string>& argv) 
   // A workspace member is reported as such, whatever else would keep it out of the cache.
   bool probe = parsed.not_cacheable == "print" || parsed.not_cacheable == "info";
   bool member = !probe && is_workspace_member(parsed.args);
-  if (member) record_project_build(config, rustc, parsed.args);
+  if (member && !config.store_read_only()) record_project_build(config, rustc, parsed.args);
   if (member && !config.cache_path_packages) {
     count_pass_through(config, parsed.args, "workspace_member");
     exec_rustc(rustc, argv);

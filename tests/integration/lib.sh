@@ -67,6 +67,19 @@ copy_project() {
   find "$2" -name Cargo.lock -type f -exec rm -f {} +
 }
 
+# cargo_shim NAME SETUP: writes $WORK/NAME/cargo, a cargo that runs in a private mount namespace
+# after the shell commands SETUP (mounts that only it sees; root and unshare needed). With
+# $WORK/NAME first on PATH, cached_build uses it. SETUP must not contain single quotes.
+cargo_shim() {
+  [ "$(id -u)" = 0 ] && command -v unshare >/dev/null || fail "$TEST_NAME needs root and unshare (util-linux)"
+  mkdir -p "$WORK/$1"
+  cat >"$WORK/$1/cargo" <<EOS
+#!/bin/sh
+exec unshare --mount --propagation private sh -c '$2 && exec "\$@"' sh "$(command -v cargo)" "\$@"
+EOS
+  chmod +x "$WORK/$1/cargo"
+}
+
 # plain_cargo DIR ARGS...: cargo without the wrapper (reference builds).
 plain_cargo() {
   local dir=$1

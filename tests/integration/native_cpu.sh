@@ -7,7 +7,6 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-[ "$(id -u)" = 0 ] && command -v unshare >/dev/null || fail "needs root and unshare (util-linux)"
 export CRATECACHE_CACHE_PATH_PACKAGES=1 # cdep's script run and libraries are cached too
 unset CC CFLAGS
 
@@ -15,16 +14,7 @@ unset CC CFLAGS
 other_cpu=$WORK/cpuinfo
 sed -E -e 's/^(model[[:space:]]*: ).*/\19999/' -e 's/ (avx2|sse4_2|asimd)( |$)/ /' /proc/cpuinfo >"$other_cpu"
 ! cmp -s /proc/cpuinfo "$other_cpu" || fail "could not make another CPU out of /proc/cpuinfo"
-on_other_cpu=$WORK/on-other-cpu
-cat >"$on_other_cpu" <<EOS
-#!/bin/sh
-exec unshare --mount --propagation private sh -c 'mount --bind "$other_cpu" /proc/cpuinfo && exec "\$@"' sh "\$@"
-EOS
-chmod +x "$on_other_cpu"
-grep -q '9999' <("$on_other_cpu" cat /proc/cpuinfo) || fail "the mount namespace does not show the other CPU"
-mkdir -p "$WORK/other-cpu-bin"
-printf '#!/bin/sh\nexec %s %s "$@"\n' "$on_other_cpu" "$(command -v cargo)" >"$WORK/other-cpu-bin/cargo"
-chmod +x "$WORK/other-cpu-bin/cargo"
+cargo_shim other-cpu "mount --bind \"$other_cpu\" /proc/cpuinfo"
 
 n=0
 # build [on-other-cpu] [VAR=VALUE...]: builds a fresh copy of c-static through the cache.
@@ -37,7 +27,7 @@ build() {
   n=$((n + 1))
   copy_project synthetic/c-static "$WORK/p$n/c-static"
   (
-    [ "$other" = 0 ] || PATH=$WORK/other-cpu-bin:$PATH
+    [ "$other" = 0 ] || PATH=$WORK/other-cpu:$PATH
     [ $# = 0 ] || export "$@"
     cached_build "$WORK/p$n/c-static"
   )

@@ -34,6 +34,9 @@ TEST(Config, EnvironmentOverridesFileAndBadValuesAreReported) {
   Config c = Config::load(lookup);
   EXPECT_EQ(c.max_size, 512ULL << 20);
   EXPECT_TRUE(c.cache_path_packages);
+  EXPECT_FALSE(c.read_only);
+  env["CRATECACHE_READ_ONLY"] = "yes";
+  EXPECT_TRUE(Config::load(lookup).read_only);
   env["CRATECACHE_MAX_SIZE"] = "lots";
   EXPECT_THROW(Config::load(lookup), std::runtime_error);
 }
