@@ -44,6 +44,29 @@ void hash_native_libs(const KeyContext& ctx, Sha256& h) {
   }
 }
 
+// A custom target is a JSON spec, named by path or found by name in RUST_TARGET_PATH: its content
+// decides the code, and the same name can mean another spec in another project. A built-in target
+// is covered by the toolchain identity.
+void hash_target_spec(const KeyContext& ctx, Sha256& h) {
+  for (const auto& o : ctx.args.options) {
+    if (o.flag != "--target" || o.value.empty()) continue;
+    std::string spec;
+    if (o.value.ends_with(".json")) {
+      spec = o.value[0] == '/' ? o.value : ctx.cwd + "/" + o.value;
+    } else if (const char* dirs = ctx.env("RUST_TARGET_PATH")) {
+      for (std::string_view rest(dirs); spec.empty() && !rest.empty();) {
+        auto colon = rest.find(':');
+        std::string candidate = std::string(rest.substr(0, colon)) + "/" + o.value + ".json";
+        if (stat_file(candidate)) spec = candidate;
+        rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+      }
+    }
+    if (spec.empty()) continue;
+    h.field("target-spec");
+    h.field(ctx.digests.digest(spec));
+  }
+}
+
 void hash_linker(const KeyContext& ctx, Sha256& h) {
   std::string linker = ctx.args.linker.empty() ? "cc" : ctx.args.linker;
   auto path = find_in_path(linker[0] == '/' || linker.find('/') == std::string::npos ? linker
@@ -116,6 +139,7 @@ std::string compute_input_key(const KeyContext& ctx) {
     h.field(ctx.normaliser.normalise(value ? value : ""));
   }
 
+  hash_target_spec(ctx, h);
   hash_native_libs(ctx, h);
   if (args.links()) hash_linker(ctx, h);
   return h.hex_final();

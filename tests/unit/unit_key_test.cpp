@@ -109,6 +109,20 @@ TEST_F(UnitKeyTest, HostCpuIsAnInputOnlyForNativeCode) {
   EXPECT_NE(key(base_ / "a", {"-C", "target-cpu=native"}), key(base_ / "a", {"-C", "target-cpu=skylake"}));
 }
 
+TEST_F(UnitKeyTest, CustomTargetSpecIsAnInputByContent) {
+  std::string spec = (base_ / "a/my-target.json").string();
+  std::map<std::string, std::string> search{{"RUST_TARGET_PATH", "/none:" + (base_ / "a").string()}};
+  write_file_atomic(spec, R"({"llvm-target": "x86_64-unknown-none"})");
+  const std::string by_path = key(base_ / "a", {"--target", spec});
+  const std::string by_name = key(base_ / "a", {"--target", "my-target"}, search);
+  write_file_atomic(spec, R"({"llvm-target": "x86_64-unknown-none", "features": "-sse"})");
+  EXPECT_NE(by_path, key(base_ / "a", {"--target", spec}));
+  EXPECT_NE(by_name, key(base_ / "a", {"--target", "my-target"}, search));
+  EXPECT_EQ(key(base_ / "a", {"--target", "x86_64-unknown-none"}),
+            key(base_ / "a", {"--target", "x86_64-unknown-none"}, {{"RUST_TARGET_PATH", "/none"}}))
+      << "a built-in target has no spec file";
+}
+
 TEST(ResultKey, SourcesAndEnvDepsChangeIt) {
   std::vector<SourceDigest> sources{{"/reg/foo/src/lib.rs", "d1"}};
   std::string base = compute_result_key("in", sources, {});
