@@ -6,8 +6,10 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "buildscript/directives.h"
+#include "buildscript/input_trace.h"
 #include "buildscript/launcher.h"
 #include "buildscript/run_key.h"
 #include "config/config.h"
@@ -77,6 +79,7 @@ class ScriptRun : public CachedJob {
     Toolchain toolchain;
     if (!rustc.empty()) toolchain = identify_toolchain(rustc, config().dir);
     std::string rustc_identity = rustc.empty() ? "none" : toolchain.identity;
+    sysroot_ = toolchain.sysroot;
     RunKeyContext ctx{script_digest(), rustc_identity, manifest_dir_, normaliser(), getenv_fn,
                       environment_names(), digests()};
     set_keys(compute_run_key(ctx), rustc.empty() ? "none" : toolchain.short_id());
@@ -84,6 +87,7 @@ class ScriptRun : public CachedJob {
 
   int run_and_store() {
     ensure_real_binary(real_);
+    if (!config().store_read_only()) trace_ = InputTrace::start(dirname_of(own_executable_path()));
     return CachedJob::run_and_store(real_, args_, "script_failed", [this](const TeeResult& run, uint64_t run_ms) {
       return store_result(run, run_ms);
     });
@@ -102,10 +106,14 @@ class ScriptRun : public CachedJob {
     // Without directives Cargo reruns on any change in the package: only an immutable one is safe.
     if (!directives.any() && !immutable_package) return "no_rerun_if";
 
+    std::set<std::string> files;
+    for (const auto& p : directives.changed_paths) files.insert(p[0] == '/' ? p : manifest_dir_ + "/" + p);
+    if (trace_) {
+      for (auto& p : trace_->inputs(untraced_dirs(immutable_package))) files.insert(std::move(p));
+    }
     ManifestCandidate candidate;
     std::vector<SourceDigest> inputs;
-    for (const auto& p : directives.changed_paths) {
-      std::string abs = p[0] == '/' ? p : manifest_dir_ + "/" + p;
+    for (const auto& abs : files) {
       ManifestFile f = describe_input(abs, normaliser().normalise(abs));
       inputs.push_back({f.path, f.digest});
       candidate.files.push_back(std::move(f));
@@ -125,6 +133,24 @@ class ScriptRun : public CachedJob {
     entry.blobs.push_back({":stderr", 0, true, normaliser().normalise(run.err), "", ""});
     save(std::move(candidate), entry);
     return std::nullopt;
+  }
+
+  // Where what a run reads is keyed otherwise: the rustc toolchain and rustup (by identity), the
+  // registry's packages and an immutable package itself (by version and checksum), and
+  // what the kernel shows as files. OUT_DIR holds outputs.
+  std::vector<std::string> untraced_dirs(bool immutable_package) const {
+    std::string home = home_dir();
+    const char* rustup = std::getenv("RUSTUP_HOME");
+    const char* cargo = std::getenv("CARGO_HOME");
+    std::vector<std::string> dirs{out_dir_,
+                                  sysroot_,
+                                  rustup && *rustup ? rustup : home + "/.rustup",
+                                  std::string(cargo && *cargo ? cargo : home + "/.cargo") + "/registry",
+                                  "/proc",
+                                  "/sys",
+                                  "/dev"};
+    if (immutable_package) dirs.push_back(manifest_dir_);
+    return dirs;
   }
 
   // Every regular file under OUT_DIR. Text with project paths is normalised; a binary file that
@@ -150,6 +176,8 @@ class ScriptRun : public CachedJob {
 
   std::string real_;
   std::vector<std::string> args_;
+  std::string sysroot_;
+  std::optional<InputTrace> trace_;
   std::string out_dir_;
   std::string manifest_dir_;
   std::string package_;

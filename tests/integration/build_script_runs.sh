@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Build-script runs of path packages (CRATECACHE_CACHE_PATH_PACKAGES=1) are cached and replayed to
 # a copy of the project, and their inputs are honoured: a run reruns (miss) when a
-# rerun-if-changed file, a rerun-if-env-changed variable or the C compiler changes, hits again once
-# the input is back, and a failing run is never stored nor served.
+# rerun-if-changed file, a rerun-if-env-changed variable, the C compiler or a file it read without
+# declaring it changes, hits again once the input is back, and a failing run is never stored nor
+# served.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 export CRATECACHE_CACHE_PATH_PACKAGES=1 # cache them
-unset CC CRATECACHE_TEST_FOO CRATECACHE_TEST_FAIL
+unset CC CRATECACHE_TEST_FOO CRATECACHE_TEST_FAIL CRATECACHE_TEST_INPUT
 a=$WORK/a # cold builds
 b=$WORK/b # the same projects in another directory
 copy_project synthetic "$a"
@@ -117,6 +118,36 @@ CC=$wrapper cached_build "$WORK/c/c-static"
 expect_run miss cdep "c-static: CC=wrapper with new content, same path"
 assert_eq "answer from C: 42" "$("$WORK/c/c-static/target/debug/c-static")" "c-static: output in C"
 summary+=("c-static: CC=wrapper -> miss, plain -> hit, wrapper content changed -> miss")
+# A header the C compiler reads is traced as an input of the run, though the script never names it
+# (here forced in with -include; usually a system header found through pkg-config).
+extra=$WORK/extra.h
+for step_text in "1 miss" "2 miss" "1 hit"; do
+  read -r version outcome <<<"$step_text"
+  echo "#define CRATECACHE_EXTRA $version" >"$extra"
+  copy_project synthetic/c-static "$WORK/h$version-$outcome/c-static"
+  CFLAGS="-include $extra" cached_build "$WORK/h$version-$outcome/c-static"
+  expect_run "$outcome" cdep "c-static: extra.h version $version"
+  assert_eq "answer from C: 42" "$("$WORK/h$version-$outcome/c-static/target/debug/c-static")" "c-static with extra.h"
+done
+summary+=("c-static: a header read by the C compiler changed -> miss, restored -> hit")
+
+step "undeclared-read: a file the script reads without declaring it is an input (traced)"
+input=$WORK/undeclared-input.txt
+echo "first text" >"$input"
+export CRATECACHE_TEST_INPUT=$input
+cold_then_copy undeclared-read readgen "first text"
+echo "second text" >"$input"
+copy_project synthetic/undeclared-read "$WORK/u2/undeclared-read"
+cached_build "$WORK/u2/undeclared-read"
+expect_run miss readgen "undeclared-read: the file changed"
+assert_eq "second text" "$("$WORK/u2/undeclared-read/target/debug/undeclared-read")" "undeclared-read: new text"
+echo "first text" >"$input"
+copy_project synthetic/undeclared-read "$WORK/u3/undeclared-read"
+cached_build "$WORK/u3/undeclared-read"
+expect_run hit readgen "undeclared-read: the first text again"
+assert_eq "first text" "$("$WORK/u3/undeclared-read/target/debug/undeclared-read")" "undeclared-read: first text"
+unset CRATECACHE_TEST_INPUT
+summary+=("undeclared-read: undeclared input changed -> miss, restored -> hit")
 
 step "script-fails: a failing run is neither stored nor served"
 cold_then_copy script-fails failscript "build script succeeded"
