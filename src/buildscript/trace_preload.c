@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef int (*open_fn)(const char*, int, ...);
@@ -31,9 +32,15 @@ static void* next_symbol(const char* name) {
   return p;
 }
 
+static dev_t trace_dev;
+static ino_t trace_ino;
+
+// The trace file's descriptor. A program may close descriptors it did not open and reuse the
+// number: the one remembered is used only while it is still the trace file.
 static int open_trace(void) {
   int fd = __atomic_load_n(&trace_fd, __ATOMIC_ACQUIRE);
-  if (fd >= 0) return fd;
+  struct stat st;
+  if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == trace_dev && st.st_ino == trace_ino) return fd;
   const char* path = getenv("CRATECACHE_TRACE");
   if (!path || !*path) return -1;
   open_fn real_open;
@@ -41,11 +48,10 @@ static int open_trace(void) {
   if (!sym) return -1;
   memcpy(&real_open, &sym, sizeof sym);
   fd = real_open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-  int expected = -1;
-  if (fd >= 0 && !__atomic_compare_exchange_n(&trace_fd, &expected, fd, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-    close(fd);  // another thread opened it first
-    fd = expected;
-  }
+  if (fd < 0 || fstat(fd, &st) != 0) return -1;
+  trace_dev = st.st_dev;
+  trace_ino = st.st_ino;
+  __atomic_store_n(&trace_fd, fd, __ATOMIC_RELEASE);
   return fd;
 }
 
