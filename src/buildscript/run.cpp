@@ -78,11 +78,9 @@ class ScriptRun : public CachedJob {
     std::string rustc = env_or_empty("RUSTC");
     Toolchain toolchain;
     if (!rustc.empty()) toolchain = identify_toolchain(rustc, config().dir);
-    std::string rustc_identity = rustc.empty() ? "none" : toolchain.identity;
+    rustc_identity_ = rustc.empty() ? "none" : toolchain.identity;
     sysroot_ = toolchain.sysroot;
-    RunKeyContext ctx{script_digest(), rustc_identity, manifest_dir_, normaliser(), getenv_fn,
-                      environment_names(), digests()};
-    set_keys(compute_run_key(ctx), rustc.empty() ? "none" : toolchain.short_id());
+    set_keys(compute_run_key(key_context()), rustc.empty() ? "none" : toolchain.short_id());
   }
 
   int run_and_store() {
@@ -94,6 +92,17 @@ class ScriptRun : public CachedJob {
   }
 
  private:
+  RunKeyContext key_context() {
+    return RunKeyContext{script_digest(), rustc_identity_, manifest_dir_, normaliser(), getenv_fn,
+                         environment_names(), digests()};
+  }
+
+  KeyInputs key_inputs() override {
+    KeyInputs inputs;
+    compute_run_key(key_context(), &inputs);
+    return inputs;
+  }
+
   std::string script_digest() {
     if (stat_file(real_)) return digests().digest(real_);
     return deferred_blob_digest(deferred_entry_of(real_), basename_of(binary_of(real_)));
@@ -176,6 +185,7 @@ class ScriptRun : public CachedJob {
 
   std::string real_;
   std::vector<std::string> args_;
+  std::string rustc_identity_;
   std::string sysroot_;
   std::optional<InputTrace> trace_;
   std::string out_dir_;

@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "key/content_digest.h"
-#include "util/digest.h"
+#include "key/key_inputs.h"
 #include "util/fs.h"
 #include "util/process.h"
 
@@ -53,11 +53,11 @@ bool is_keyed_build_env_var(const std::string& name) {
   return false;
 }
 
-std::string compute_run_key(const RunKeyContext& ctx) {
-  Sha256 h;
+std::string compute_run_key(const RunKeyContext& ctx, KeyInputs* record) {
+  KeyHasher h(record);
   h.field("cratecache-run-key-v1");
-  h.field(ctx.script_digest);
-  h.field(ctx.normaliser.normalise(ctx.manifest_dir));
+  h.input("script binary", "", ctx.script_digest);
+  h.input("package dir", "", ctx.normaliser.normalise(ctx.manifest_dir));
 
   std::vector<std::string> names;
   for (const auto& n : ctx.env_names) {
@@ -69,30 +69,30 @@ std::string compute_run_key(const RunKeyContext& ctx) {
   for (const auto& n : names) {
     const char* v = ctx.env(n.c_str());
     h.field(n);
-    h.field(ctx.normaliser.normalise(v ? v : ""));
+    h.input("env", n, ctx.normaliser.normalise(v ? v : ""));
     for_host_cpu = for_host_cpu || (v && names_host_cpu(v));
   }
   if (for_host_cpu) {
     h.field("host-cpu");
-    h.field(ctx.host_cpu());
+    h.input("host cpu", "", ctx.host_cpu());
   }
 
   // The rustc the script may probe (version checks, autocfg), by identity rather than path.
   h.field("rustc");
-  h.field(ctx.rustc_identity);
+  h.input("rustc", "", ctx.rustc_identity);
 
   const char* cc = ctx.env("CC");
   for (const std::string& tool : {std::string(cc && *cc ? cc : "cc"), std::string("c++"), std::string("ar"),
                                  std::string("pkg-config")}) {
     h.field(tool);
-    h.field(tool_digest(tool, ctx.digests));
+    h.input("tool", tool, tool_digest(tool, ctx.digests));
   }
 
   // A registry or directory-source package is immutable: its checksum file names its content.
   // Otherwise the manifest is the best short name for it; rerun-if-changed files add the rest.
   std::string checksum = ctx.manifest_dir + "/.cargo-checksum.json";
   h.field("package");
-  h.field(stat_file(checksum) ? content_digest(checksum) : content_digest(ctx.manifest_dir + "/Cargo.toml"));
+  h.input("package", "", stat_file(checksum) ? content_digest(checksum) : content_digest(ctx.manifest_dir + "/Cargo.toml"));
   return h.hex_final();
 }
 

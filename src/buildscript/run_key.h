@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "key/host_cpu.h"
+#include "key/key_inputs.h"
 #include "key/path_normaliser.h"
 #include "key/stat_cache.h"
 
@@ -28,6 +29,7 @@ struct RunKeyContext {
 
 bool is_keyed_build_env_var(const std::string& name);
 // Throws std::runtime_error when an input cannot be read.
-std::string compute_run_key(const RunKeyContext& ctx);
+// With `record`, also lists the labelled inputs (for `cratecache explain`).
+std::string compute_run_key(const RunKeyContext& ctx, KeyInputs* record = nullptr);
 
 }  // namespace cratecache

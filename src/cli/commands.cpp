@@ -7,6 +7,7 @@
 
 #include <ctime>
 
+#include "cli/explain_command.h"
 #include "cli/setup_command.h"
 #include "cli/stats_command.h"
 #include "config/config.h"
@@ -52,7 +53,7 @@ int list_projects(const Config& config) {
 }  // namespace
 
 bool is_subcommand(const std::string& word) {
-  for (const char* c : {"stats", "zero-stats", "setup", "projects", "warm", "gc", "flush-uploads", "verify", "report", "help"}) {
+  for (const char* c : {"stats", "zero-stats", "setup", "projects", "warm", "gc", "flush-uploads", "verify", "report", "explain", "help"}) {
     if (word == c) return true;
   }
   return word.rfind("-", 0) == 0;
@@ -101,6 +102,10 @@ int run_cli(const std::vector<std::string>& args) {
   auto* report = app.add_subcommand("report", "Write a self-contained HTML report of the cache");
   report->add_option("--html", report_file, "Output file")->required();
 
+  std::string explain_name;
+  auto* explain = app.add_subcommand("explain", "Say why units missed: what their keys were made of, what changed");
+  explain->add_option("name", explain_name, "Crate or package (default: list the recent misses)");
+
   app.add_subcommand("help", "Show this help")->callback([&] { throw CLI::CallForHelp(); });
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -117,6 +122,7 @@ int run_cli(const std::vector<std::string>& args) {
     if (*projects) return list_projects(config);
     if (*verify) return run_verify(config, remove_bad);
     if (*report) return write_html_report(config, report_file);
+    if (*explain) return explain_misses(config, explain_name);
     if (*flush) {
       if (flush_uploads(config.dir, flush_timeout)) return 0;
       fmt::print(stderr, "cratecache: uploads still running after {} s\n", flush_timeout);

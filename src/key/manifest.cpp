@@ -35,6 +35,26 @@ bool env_matches(const EnvDep& e, const PathNormaliser& normaliser, const Config
   return value && *e.value == normaliser.normalise(value);
 }
 
+// The first input of `c` that differs from now: an env-dep (index < env.size()) or a file.
+std::optional<size_t> first_mismatch(const ManifestCandidate& c, const PathNormaliser& normaliser,
+                                     const Config::EnvLookup& env) {
+  for (size_t i = 0; i < c.env.size(); ++i) {
+    if (!env_matches(c.env[i], normaliser, env)) return i;
+  }
+  for (size_t i = 0; i < c.files.size(); ++i) {
+    if (!file_matches(c.files[i], normaliser)) return c.env.size() + i;
+  }
+  return std::nullopt;
+}
+
+std::string describe_mismatch(const ManifestCandidate& c, size_t index, const PathNormaliser& normaliser) {
+  if (index < c.env.size()) return "env " + c.env[index].name + " changed";
+  const ManifestFile& f = c.files[index - c.env.size()];
+  bool exists_now = stat_file(normaliser.restore(f.path)).has_value();
+  if (f.digest == kAbsent) return "file " + f.path + " appeared";
+  return "file " + f.path + (exists_now ? " changed" : " vanished");
+}
+
 }  // namespace
 
 ManifestFile describe_input(const std::string& path, std::string normalised_path) {
@@ -75,6 +95,9 @@ Manifest Manifest::parse(const std::string& text) {
       }
       m.candidates_.push_back(std::move(cand));
     }
+    m.description_.name = doc.value("crate", "");
+    m.description_.kind = doc.value("kind", "");
+    for (const auto& i : doc.value("inputs", json::array())) m.description_.inputs.push_back({i.at(0), i.at(1)});
   } catch (const std::exception&) {
     m.candidates_.clear();
   }
@@ -92,12 +115,16 @@ std::string Manifest::serialize() const {
     for (const auto& e : c.env) env.push_back(json::array({e.name, e.value ? json(*e.value) : json(nullptr)}));
     cands.push_back({{"key", c.result_key}, {"files", files}, {"env", env}});
   }
-  return json{{"candidates", cands}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  json inputs = json::array();
+  for (const auto& i : description_.inputs) inputs.push_back(json::array({i.label, i.value}));
+  json doc{{"candidates", cands}, {"crate", description_.name}, {"kind", description_.kind}, {"inputs", inputs}};
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 void Manifest::save(const std::string& path) const { write_file_atomic(path, serialize()); }
 
 void Manifest::merge(const Manifest& other) {
+  if (description_.name.empty()) description_ = other.description_;
   for (const auto& c : other.candidates_) {
     bool known = false;
     for (const auto& mine : candidates_) known = known || mine.result_key == c.result_key;
@@ -107,17 +134,18 @@ void Manifest::merge(const Manifest& other) {
 
 std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, const Config::EnvLookup& env) const {
   for (const auto& c : candidates_) {
-    bool ok = true;
-    for (const auto& e : c.env) {
-      if (!env_matches(e, normaliser, env)) {
-        ok = false;
-        break;
-      }
-    }
-    for (size_t i = 0; ok && i < c.files.size(); ++i) ok = file_matches(c.files[i], normaliser);
-    if (ok) return c.result_key;
+    if (!first_mismatch(c, normaliser, env)) return c.result_key;
   }
   return std::nullopt;
+}
+
+std::vector<std::string> Manifest::mismatches(const PathNormaliser& normaliser, const Config::EnvLookup& env) const {
+  std::vector<std::string> out;
+  for (const auto& c : candidates_) {
+    auto index = first_mismatch(c, normaliser, env);
+    out.push_back(index ? describe_mismatch(c, *index, normaliser) : "matches now");
+  }
+  return out;
 }
 
 void Manifest::add(ManifestCandidate candidate) {

@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "key/dep_info.h"
 #include "config/config.h"
+#include "key/dep_info.h"
+#include "key/key_inputs.h"
 #include "key/path_normaliser.h"
 #include "util/fs.h"
 
@@ -46,8 +47,23 @@ class Manifest {
   // Adds the other manifest's candidates after this one's (a remote manifest merged locally).
   void merge(const Manifest& other);
 
+  // For `cratecache explain`: why each candidate does not match now ("file X changed", "env Y
+  // changed"; values are never shown), in candidate order.
+  std::vector<std::string> mismatches(const PathNormaliser& normaliser, const Config::EnvLookup& env) const;
+  size_t size() const { return candidates_.size(); }
+
+  // What the input key was made of, and whose it is (for `cratecache explain`).
+  struct Description {
+    std::string name;
+    std::string kind;
+    KeyInputs inputs;
+  };
+  void describe(Description d) { description_ = std::move(d); }
+  const Description& description() const { return description_; }
+
  private:
   std::vector<ManifestCandidate> candidates_;
+  Description description_;
 };
 
 }  // namespace cratecache

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "util/digest.h"
+#include "key/key_inputs.h"
 #include "util/fs.h"
 #include "util/process.h"
 
@@ -21,7 +21,7 @@ std::string native_lib_name(const std::string& spec) {
   return name.substr(0, name.find(':'));
 }
 
-void hash_native_libs(const KeyContext& ctx, Sha256& h) {
+void hash_native_libs(const KeyContext& ctx, KeyHasher& h) {
   for (const auto& spec : ctx.args.native_libs) {
     std::string name = native_lib_name(spec);
     std::string found;
@@ -40,14 +40,14 @@ void hash_native_libs(const KeyContext& ctx, Sha256& h) {
     h.field("native-lib");
     h.field(spec);
     // A system library (not in any -L dir) is resolved by the linker; its name is the input.
-    h.field(found.empty() ? "system" : ctx.digests.digest(found));
+    h.input("native lib", spec, found.empty() ? "system" : ctx.digests.digest(found));
   }
 }
 
 // A custom target is a JSON spec, named by path or found by name in RUST_TARGET_PATH: its content
 // decides the code, and the same name can mean another spec in another project. A built-in target
 // is covered by the toolchain identity.
-void hash_target_spec(const KeyContext& ctx, Sha256& h) {
+void hash_target_spec(const KeyContext& ctx, KeyHasher& h) {
   for (const auto& o : ctx.args.options) {
     if (o.flag != "--target" || o.value.empty()) continue;
     std::string spec;
@@ -63,22 +63,22 @@ void hash_target_spec(const KeyContext& ctx, Sha256& h) {
     }
     if (spec.empty()) continue;
     h.field("target-spec");
-    h.field(ctx.digests.digest(spec));
+    h.input("target spec", o.value, ctx.digests.digest(spec));
   }
 }
 
-void hash_linker(const KeyContext& ctx, Sha256& h) {
+void hash_linker(const KeyContext& ctx, KeyHasher& h) {
   std::string linker = ctx.args.linker.empty() ? "cc" : ctx.args.linker;
   auto path = find_in_path(linker[0] == '/' || linker.find('/') == std::string::npos ? linker
                                                                                      : ctx.cwd + "/" + linker);
   h.field("linker");
   h.field(linker);
   if (!path) {
-    h.field("missing");
+    h.input("linker", linker, "missing");
     return;
   }
   char resolved[4096];
-  h.field(ctx.digests.digest(::realpath(path->c_str(), resolved) ? resolved : *path));
+  h.input("linker", linker, ctx.digests.digest(::realpath(path->c_str(), resolved) ? resolved : *path));
 }
 
 }  // namespace
@@ -96,13 +96,13 @@ bool is_keyed_env_var(const std::string& name, bool links) {
   return links && name == "LIBRARY_PATH";
 }
 
-std::string compute_input_key(const KeyContext& ctx) {
+std::string compute_input_key(const KeyContext& ctx, KeyInputs* record) {
   const RustcArgs& args = ctx.args;
-  Sha256 h;
+  KeyHasher h(record);
   h.field(kKeyVersion);
-  h.field(ctx.toolchain.identity);
-  h.field(ctx.normaliser.normalise(ctx.cwd));
-  h.field(ctx.normaliser.normalise(args.input));
+  h.input("toolchain", "", ctx.toolchain.identity);
+  h.input("working dir", "", ctx.normaliser.normalise(ctx.cwd));
+  h.input("source", "", ctx.normaliser.normalise(args.input));
 
   for (const auto& o : args.options) {
     if (is_presentation_only(o)) continue;
@@ -110,13 +110,16 @@ std::string compute_input_key(const KeyContext& ctx) {
     if (o.flag == "--extern") {
       // The crate it names is an input by content; where it lies is not.
       auto eq = o.value.find('=');
-      h.field(o.value.substr(0, eq));
-      if (eq != std::string::npos) {
-        std::string path = o.value.substr(eq + 1);
-        h.field(ctx.digests.digest(path[0] == '/' ? path : ctx.cwd + "/" + path));
+      std::string name = o.value.substr(0, eq);
+      if (eq == std::string::npos) {
+        h.input("--extern", "", name);
+        continue;
       }
+      h.field(name);
+      std::string path = o.value.substr(eq + 1);
+      h.input("--extern", name, ctx.digests.digest(path[0] == '/' ? path : ctx.cwd + "/" + path));
     } else {
-      h.field(ctx.normaliser.normalise(o.value));
+      h.input(o.flag, "", ctx.normaliser.normalise(o.value));
     }
   }
 
@@ -124,7 +127,7 @@ std::string compute_input_key(const KeyContext& ctx) {
         return (o.flag == "-C" || o.flag == "-Z") && names_host_cpu(o.value);
       })) {
     h.field("host-cpu");
-    h.field(ctx.host_cpu());
+    h.input("host cpu", "", ctx.host_cpu());
   }
 
   std::vector<std::string> names;
@@ -136,7 +139,7 @@ std::string compute_input_key(const KeyContext& ctx) {
     const char* value = ctx.env(name.c_str());
     h.field("env");
     h.field(name);
-    h.field(ctx.normaliser.normalise(value ? value : ""));
+    h.input("env", name, ctx.normaliser.normalise(value ? value : ""));
   }
 
   hash_target_spec(ctx, h);

@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "key/dep_info.h"
 #include "key/host_cpu.h"
+#include "key/key_inputs.h"
 #include "key/path_normaliser.h"
 #include "key/stat_cache.h"
 #include "key/toolchain.h"
@@ -31,8 +32,9 @@ struct KeyContext {
   std::function<std::string()> host_cpu = host_cpu_fingerprint;
 };
 
-// Throws std::runtime_error when an input file cannot be read.
-std::string compute_input_key(const KeyContext& ctx);
+// Throws std::runtime_error when an input file cannot be read. With `record`, also lists the
+// labelled inputs (for `cratecache explain`).
+std::string compute_input_key(const KeyContext& ctx, KeyInputs* record = nullptr);
 
 struct SourceDigest {
   std::string path;  // normalised

@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
+
 #include "store/events.h"
 #include "store/materialise.h"
+#include "store/miss_record.h"
 #include "store/single_flight.h"
 #include "util/env.h"
 #include "util/fs.h"
@@ -85,6 +88,7 @@ bool CachedJob::try_replay(bool local_only) {
 
 int CachedJob::run_and_store(const std::string& program, const std::vector<std::string>& args,
                              const std::string& failure_reason, const StoreFn& store) {
+  record_miss();
   auto start = std::chrono::steady_clock::now();
   TeeResult run = run_tee(program, args);
   uint64_t run_ms = ms_since(start);
@@ -136,9 +140,22 @@ void CachedJob::save(ManifestCandidate candidate, Entry& entry) {
   candidate.result_key = key;
   Manifest manifest = Manifest::load(manifest_path_);
   manifest.add(std::move(candidate));
+  manifest.describe({name_, kind_, miss_inputs_});
   manifest.save(manifest_path_);
   store_.put_with_manifest(key, encode_entry(entry, config_.compression), input_key_, manifest.serialize());
   mark_toolchain_used();
+}
+
+// Before the tool runs, so that the mismatches are those of the state it is about to see.
+void CachedJob::record_miss() {
+  try {
+    miss_inputs_ = key_inputs();
+    MissRecord r{static_cast<int64_t>(::time(nullptr)), name_, kind_, input_key_, miss_inputs_, {}};
+    r.mismatches = Manifest::load(manifest_path_).mismatches(normaliser_, getenv_fn);
+    if (!config_.store_read_only()) write_miss_record(config_.dir, r);
+  } catch (const std::exception& e) {
+    warn("cannot record why {} missed: {}", name_, e.what());
+  }
 }
 
 void CachedJob::count_miss(const std::string& detail) {

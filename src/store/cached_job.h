@@ -57,12 +57,15 @@ class CachedJob {
   // Called after a hit's files are in place, before its messages are replayed, with the entry
   // served (its bytes and the local file holding it).
   virtual void after_materialise(const std::string& /*entry_path*/, std::string_view /*entry_bytes*/) {}
+  // The input key's labelled inputs (computed again, only on a miss: `cratecache explain`).
+  virtual KeyInputs key_inputs() = 0;
 
  private:
   bool try_replay(bool local_only = false);
   std::optional<std::string> match_remote_manifest();
   void log(const std::string& outcome, const std::string& detail, uint64_t saved_ms = 0);
   void mark_toolchain_used();
+  void record_miss();
 
   const Config& config_;
   std::string name_;
@@ -75,6 +78,7 @@ class CachedJob {
   std::string input_key_;
   std::string toolchain_id_;
   std::string manifest_path_;
+  KeyInputs miss_inputs_;  // set by record_miss(), stored in the manifest by save()
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 

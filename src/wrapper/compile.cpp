@@ -51,8 +51,7 @@ class RustcUnit : public CachedJob {
   // Computes the keys; throws on any fault, before rustc has run.
   void prepare() {
     toolchain_ = identify_toolchain(rustc_, config().dir);
-    KeyContext ctx{args_, toolchain_, normaliser(), cwd_, getenv_fn, environment_names(), digests()};
-    set_keys(compute_input_key(ctx), toolchain_.short_id());
+    set_keys(compute_input_key(key_context()), toolchain_.short_id());
   }
 
   // Runs rustc (streaming its output to Cargo), then stores what it produced.
@@ -65,6 +64,16 @@ class RustcUnit : public CachedJob {
   }
 
  private:
+  KeyContext key_context() {
+    return KeyContext{args_, toolchain_, normaliser(), cwd_, getenv_fn, environment_names(), digests()};
+  }
+
+  KeyInputs key_inputs() override {
+    KeyInputs inputs;
+    compute_input_key(key_context(), &inputs);
+    return inputs;
+  }
+
   bool is_build_script_binary() const { return args_.unit_kind() == UnitKind::BuildScript && args_.links(); }
   std::string stem() const { return args_.crate_name + args_.extra_filename; }
 
