@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <stdexcept>
 #include <vector>
 
 #include "store/stats.h"
@@ -16,9 +17,27 @@
 namespace cratecache {
 namespace fs = std::filesystem;
 
+namespace {
+
+bool is_lower_hex(std::string_view s, size_t length) {
+  return s.size() == length && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+bool LocalStore::is_valid_key(std::string_view key) {
+  auto slash = key.find('/');
+  if (slash == std::string_view::npos) return is_lower_hex(key, 64);
+  std::string_view toolchain = key.substr(0, slash);
+  return (toolchain == "none" || is_lower_hex(toolchain, 16)) && is_lower_hex(key.substr(slash + 1), 64);
+}
+
 // Keys are "<toolchain id>/<digest>": a toolchain's entries share a directory, so its size is one
 // walk and dropping it is one removal.
 std::string LocalStore::entry_path(const std::string& key) const {
+  if (!is_valid_key(key)) throw std::invalid_argument("not an entry key: " + key.substr(0, 100));
   auto slash = key.find('/');
   std::string toolchain = slash == std::string::npos ? "any" : key.substr(0, slash);
   std::string digest = slash == std::string::npos ? key : key.substr(slash + 1);

@@ -3,6 +3,7 @@
 // file and renamed. An entry's mtime is its last use, for LRU eviction.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/storage.h"
@@ -40,6 +41,9 @@ class LocalStore : public Storage {
   // Returns the number of entries removed.
   uint64_t evict_to(uint64_t target);
 
+  // A key read from a manifest (a tenant's, a remote's) becomes a path only if it is one we make:
+  // "<16 hex toolchain id or none>/<64 hex digest>". entry_path throws std::invalid_argument otherwise.
+  static bool is_valid_key(std::string_view key);
   std::string entry_path(const std::string& key) const;
 
  private:

@@ -26,15 +26,18 @@ TieredStorage::TieredStorage(const Config& config)
       stats_(config.dir),
       breaker_(config.dir + "/remote.breaker") {
   if (config.remote.empty()) return;
+  // A bad remote setting costs the remote tier only: the local one still serves, and it is counted.
   try {
     url_ = parse_remote_url(config.remote);
     policy_ = parse_remote_policy(config.remote_policy);
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(std::string("remote: ") + e.what());
-  }
-  if (!config.signing_key.empty()) signer_ = EntrySignature::from_key_file(config.signing_key);
-  if (config.require_signature && !signer_) {
-    throw std::runtime_error("require_signature needs signing_key (CRATECACHE_SIGNING_KEY)");
+    if (!config.signing_key.empty()) signer_ = EntrySignature::from_key_file(config.signing_key);
+    if (config.require_signature && !signer_) {
+      throw std::invalid_argument("require_signature needs signing_key (CRATECACHE_SIGNING_KEY)");
+    }
+  } catch (const std::exception& e) {
+    url_.reset();
+    stats_.add("errors.remote_config");
+    warn("remote cache disabled, bad setting: {}", e.what());
   }
 }
 
@@ -66,6 +69,11 @@ std::optional<std::string> TieredStorage::remote_get(const std::string& name) {
 }
 
 std::optional<FetchedEntry> TieredStorage::get(const std::string& key, bool local_only) {
+  if (!LocalStore::is_valid_key(key)) {
+    stats_.add("errors.invalid_key");
+    warn("ignoring a manifest's result key that is not an entry key: {}", key.substr(0, 100));
+    return std::nullopt;
+  }
   if (auto mapped = local_.map(key)) return FetchedEntry{std::move(mapped), ""};
   if (local_only) return std::nullopt;
   auto bytes = fetch_remote(key);

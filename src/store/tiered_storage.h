@@ -29,7 +29,8 @@ struct FetchedEntry {
 
 class TieredStorage {
  public:
-  // Throws std::runtime_error for a bad remote configuration (URL, key file).
+  // A bad remote configuration (URL, policy, key file) disables the remote tier, with a warning and
+  // `errors.remote_config`; the local tier still works.
   explicit TieredStorage(const Config& config);
 
   // A local entry is mapped rather than read; a remote one (unless `local_only`) is checked and

@@ -15,6 +15,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Entry keys as the store makes them: "<16 hex toolchain id>/<64 hex digest>".
+const std::string kTc = "00000000000000aa";
+std::string digest(const std::string& prefix) { return prefix + std::string(64 - prefix.size(), '0'); }
+std::string key(const std::string& prefix, const std::string& toolchain = kTc) {
+  return toolchain + "/" + digest(prefix);
+}
+
 class LocalStoreTest : public ::testing::Test {
  protected:
   ScratchDir scratch_{"store"};
@@ -23,12 +30,12 @@ class LocalStoreTest : public ::testing::Test {
 
 TEST_F(LocalStoreTest, PutGetRemove) {
   LocalStore store(dir_.string(), 1 << 30);
-  EXPECT_FALSE(store.get("tc/abcd"));
-  store.put("tc/abcd", "payload");
-  EXPECT_EQ(store.get("tc/abcd").value_or(""), "payload");
-  EXPECT_TRUE(fs::exists(dir_ / "entries/tc/ab/abcd.entry"));
-  store.remove("tc/abcd");
-  EXPECT_FALSE(store.get("tc/abcd"));
+  EXPECT_FALSE(store.get(key("abcd")));
+  store.put(key("abcd"), "payload");
+  EXPECT_EQ(store.get(key("abcd")).value_or(""), "payload");
+  EXPECT_TRUE(fs::exists(dir_ / "entries" / kTc / "ab" / (digest("abcd") + ".entry")));
+  store.remove(key("abcd"));
+  EXPECT_FALSE(store.get(key("abcd")));
 }
 
 TEST_F(LocalStoreTest, WritesAreAtomicAndLeaveNoTempFiles) {
@@ -36,13 +43,13 @@ TEST_F(LocalStoreTest, WritesAreAtomicAndLeaveNoTempFiles) {
   std::string big(1 << 20, 'x');
   std::thread reader([&] {
     for (int i = 0; i < 200; ++i) {
-      auto got = store.get("tc/ffee");
+      auto got = store.get(key("ffee"));
       if (got) {
         ASSERT_TRUE(*got == big || *got == std::string(1 << 20, 'y')) << "partial entry seen";
       }
     }
   });
-  for (int i = 0; i < 20; ++i) store.put("tc/ffee", i % 2 ? big : std::string(1 << 20, 'y'));
+  for (int i = 0; i < 20; ++i) store.put(key("ffee"), i % 2 ? big : std::string(1 << 20, 'y'));
   reader.join();
   for (const auto& e : fs::recursive_directory_iterator(dir_ / "entries")) {
     EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << e.path();
@@ -51,57 +58,73 @@ TEST_F(LocalStoreTest, WritesAreAtomicAndLeaveNoTempFiles) {
 
 TEST_F(LocalStoreTest, EvictsLeastRecentlyUsedFirst) {
   LocalStore store(dir_.string(), 1 << 30);
-  for (const char* k : {"aa01", "aa02", "aa03", "aa04"}) store.put(std::string("tc/") + k, std::string(1000, 'z'));
+  for (const char* k : {"aa01", "aa02", "aa03", "aa04"}) store.put(key(k), std::string(1000, 'z'));
   // Age every entry, then use aa02 and aa04 again: they are the recent ones.
   for (const auto& e : fs::recursive_directory_iterator(dir_ / "entries")) {
     if (e.is_regular_file()) fs::last_write_time(e.path(), fs::file_time_type::clock::now() - std::chrono::hours(1));
   }
-  store.get("tc/aa02");
-  store.get("tc/aa04");
+  store.get(key("aa02"));
+  store.get(key("aa04"));
   EXPECT_EQ(store.evict_to(2000), 2u);
-  EXPECT_FALSE(store.get("tc/aa01"));
-  EXPECT_FALSE(store.get("tc/aa03"));
-  EXPECT_TRUE(store.get("tc/aa02"));
-  EXPECT_TRUE(store.get("tc/aa04"));
+  EXPECT_FALSE(store.get(key("aa01")));
+  EXPECT_FALSE(store.get(key("aa03")));
+  EXPECT_TRUE(store.get(key("aa02")));
+  EXPECT_TRUE(store.get(key("aa04")));
   EXPECT_EQ(store.usage().entries, 2u);
 }
 
 TEST_F(LocalStoreTest, PutTrimsWhenOverTheLimit) {
   LocalStore store(dir_.string(), 10000);
-  for (int i = 0; i < 30; ++i) store.put("tc/" + std::to_string(1000 + i), std::string(1000, 'q'));
+  for (int i = 0; i < 30; ++i) store.put(key(std::to_string(1000 + i)), std::string(1000, 'q'));
   EXPECT_LE(store.usage().bytes, 10000u);
 }
 
 // Automatic eviction also reclaims what writers killed before their rename left behind.
 TEST_F(LocalStoreTest, EvictionRemovesAbandonedTempFilesOnly) {
   LocalStore store(dir_.string(), 1 << 30);
-  store.put("tc/aa01", "x");
-  fs::path old_temp = dir_ / "entries/tc/aa/aa02.entry.tmp.123.0";
-  fs::path fresh_temp = dir_ / "entries/tc/aa/aa03.entry.tmp.456.0";
+  store.put(key("aa01"), "x");
+  fs::path old_temp = dir_ / "entries" / kTc / "aa" / (digest("aa02") + ".entry.tmp.123.0");
+  fs::path fresh_temp = dir_ / "entries" / kTc / "aa" / (digest("aa03") + ".entry.tmp.456.0");
   write_file_atomic(old_temp.string(), std::string(100, 't'));
   write_file_atomic(fresh_temp.string(), std::string(100, 't'));
   fs::last_write_time(old_temp, fs::file_time_type::clock::now() - std::chrono::hours(2));
   store.evict_to(1 << 30);
   EXPECT_FALSE(fs::exists(old_temp));
   EXPECT_TRUE(fs::exists(fresh_temp)) << "a write in progress was removed";
-  EXPECT_TRUE(store.get("tc/aa01"));
+  EXPECT_TRUE(store.get(key("aa01")));
 }
 
 TEST_F(LocalStoreTest, DropsOneToolchain) {
   LocalStore store(dir_.string(), 1 << 30);
-  store.put("old/aa11", "1");
-  store.put("new/aa22", "2");
-  store.drop_toolchain("old");
-  EXPECT_FALSE(store.get("old/aa11"));
-  EXPECT_TRUE(store.get("new/aa22"));
+  const std::string old_tc = "0000000000000001", new_tc = "0000000000000002";
+  store.put(key("aa11", old_tc), "1");
+  store.put(key("aa22", new_tc), "2");
+  store.drop_toolchain(old_tc);
+  EXPECT_FALSE(store.get(key("aa11", old_tc)));
+  EXPECT_TRUE(store.get(key("aa22", new_tc)));
   ASSERT_EQ(store.usage_by_toolchain().size(), 1u);
-  EXPECT_EQ(store.usage_by_toolchain()[0].id, "new");
+  EXPECT_EQ(store.usage_by_toolchain()[0].id, new_tc);
 }
 
 TEST_F(LocalStoreTest, UnwritableDirectoryIsAnError) {
   LocalStore store("/proc/cratecache-cannot-exist", 1 << 30);
-  EXPECT_THROW(store.put("tc/abcd", "x"), std::runtime_error);
-  EXPECT_FALSE(store.get("tc/abcd"));
+  EXPECT_THROW(store.put(key("abcd"), "x"), std::runtime_error);
+  EXPECT_FALSE(store.get(key("abcd")));
+}
+
+// Keys come from manifests, which a tenant or a remote may have written: only the store's own shape
+// becomes a path.
+TEST(EntryKey, OnlyTheStoresOwnShapeIsAKey) {
+  EXPECT_TRUE(LocalStore::is_valid_key(key("ab")));
+  EXPECT_TRUE(LocalStore::is_valid_key("none/" + digest("cd")));
+  EXPECT_TRUE(LocalStore::is_valid_key(digest("ef")));
+  for (const std::string& bad : {std::string("../../etc/passwd"), kTc + "/../" + digest("ab").substr(3),
+                                 "../" + kTc.substr(3) + "/" + digest("ab"), kTc + "/" + digest("AB"),
+                                 kTc + "/" + digest("ab") + "0", kTc + "/" + digest("ab") + "/x", std::string(),
+                                 "/" + digest("ab"), kTc + "/" + digest("ab").substr(1)}) {
+    EXPECT_FALSE(LocalStore::is_valid_key(bad)) << bad;
+    EXPECT_THROW(LocalStore("/tmp/store", 1).entry_path(bad), std::invalid_argument) << bad;
+  }
 }
 
 }  // namespace

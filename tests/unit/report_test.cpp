@@ -19,12 +19,15 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kEvil = "<script>alert('x')</script>";
+const std::string kToolchain = "00000000000000c1";
 
 class ReportTest : public ::testing::Test {
  protected:
   void SetUp() override { config_.dir = (dir_ / "store").string(); }
 
-  void put_entry(const std::string& key, const std::string& crate, size_t size) {
+  // `digest_prefix` names the entry; keys are "<16 hex toolchain id>/<64 hex digest>".
+  void put_entry(const std::string& digest_prefix, const std::string& crate, size_t size) {
+    std::string key = kToolchain + "/" + digest_prefix + std::string(64 - digest_prefix.size(), '0');
     Entry e;
     e.crate_name = crate;
     e.unit_kind = "lib";
@@ -58,10 +61,10 @@ TEST_F(ReportTest, ShowsCratesToolchainsAndChartsWithEscapedNames) {
   Stats stats(config_.dir);
   stats.add_many({{"hits", 3}, {"hits.lib", 3}, {"misses", 1}, {"time_saved_ms", 6510},
                   {"not_cached.workspace_member", 1}});
-  put_entry("tc1/aa01", "serde", 4000);
-  put_entry("tc1/bb02", "tokio", 9000);
-  put_entry("tc1/cc03", kEvil, 100);
-  write_file_atomic(config_.dir + "/toolchains/tc1.release", "1.95.0 x86_64-unknown-linux-gnu\n");
+  put_entry("aa01", "serde", 4000);
+  put_entry("bb02", "tokio", 9000);
+  put_entry("cc03", kEvil, 100);
+  write_file_atomic(config_.dir + "/toolchains/" + kToolchain + ".release", "1.95.0 x86_64-unknown-linux-gnu\n");
 
   std::string html = report();
   for (const char* text : {"serde", "tokio", "1.95.0 x86_64-unknown-linux-gnu", "<svg", "workspace_member",
@@ -91,7 +94,7 @@ TEST_F(ReportTest, OneBarPerCrateWhateverItsSpelling) {
   record_event(config_, {"hit", "futures_util", "lib", "", 100});
   record_event(config_, {"hit", "futures-util", "build-script-run", "", 100});
   record_event(config_, {"hit", "build_script_build", "build-script", "", 100});
-  put_entry("tc1/aa01", "build_script_build", 10);
+  put_entry("aa01", "build_script_build", 10);
   ReportData d = collect_report_data(config_, 0);
   ASSERT_EQ(d.crates_by_hits.size(), 2u);
   EXPECT_EQ(d.crates_by_hits[0].name, "futures_util");
