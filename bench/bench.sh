@@ -324,10 +324,10 @@ run_combo() {
   python3 "$helpers" logsummary "$logs/cc-members-1.log" | kv_from ccm_
 
   d=$r/cc-warm-1/another/place/$p
-  kv build_scripts_invoked "$(find "$d/target/$pdir/build" -mindepth 2 -maxdepth 2 -name output | wc -l)"
+  kv build_scripts_invoked "$(find "$d/target/$pdir/build" \( -regex '.*/build/[^/]*/output' -o -regex '.*/build/[^/]*/[0-9a-f]*/run/stdout' \) | wc -l)"
   # Bytes of the files under deps/ and build/ (hard links once), without the workspace member's outputs.
   kv materialised_bytes "$(find "$d/target/$pdir/deps" "$d/target/$pdir/build" -type f \
-    ! -path "$d/target/$pdir/deps/${p//-/_}-*" -printf '%i %s\n' | sort -u | awk '{s += $2} END {printf "%d", s}')"
+    ! -path "$d/target/$pdir/deps/${p//-/_}-*" ! -path "$d/target/$pdir/build/$p/*" -printf '%i %s\n' | sort -u | awk '{s += $2} END {printf "%d", s}')"
 
   # 7. per-hit latency: record every rustc invocation of one more warm build (untimed), then run
   #    each recorded hit directly, hit_reps times, against the warm store.

@@ -12,3 +12,8 @@ if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then
   echo "install-deps: no cargo found; installing Debian's cargo" >&2
   "$(dirname "$0")/apt-install.sh" cargo rustc
 fi
+# layout_matrix builds through Cargo's new build-dir layout, behind -Zbuild-dir-new-layout on nightly.
+rustup=$(command -v rustup || echo "$HOME/.cargo/bin/rustup")
+if [ -x "$rustup" ] && ! "$rustup" run nightly rustc -V >/dev/null 2>&1; then
+  "$rustup" toolchain install nightly --profile minimal
+fi

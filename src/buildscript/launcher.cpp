@@ -38,8 +38,8 @@ void install_launcher(const std::string& binary, const std::string& cratecache_e
     if (::rename(binary.c_str(), real.c_str()) != 0) throw std::runtime_error("cannot move " + binary);
     ::unlink((binary + kDeferredEntrySuffix).c_str());
   }
-  // Cargo runs a hard link of this file (build-script-build) from the same directory, so the real
-  // binary is found relative to $0; without cratecache the script still runs, uncached, unless the
+  // Cargo runs this file, or in its old layout a hard link of it (build-script-build) in the same
+  // directory, so the real binary is found relative to $0; without cratecache the script still runs, uncached, unless the
   // binary was left in the store.
   std::string script =
       "#!/bin/sh\n"

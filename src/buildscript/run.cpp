@@ -50,13 +50,9 @@ std::string env_or_empty(const char* name) {
   return v ? v : "";
 }
 
-// OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out: the same roots as the unit that built
-// the script, plus OUT_DIR itself.
-PathNormaliser normaliser_for(const std::string& out_dir, const std::string& manifest_dir) {
-  RustcArgs unit;
-  unit.out_dir = dirname_of(out_dir);
-  unit.has_cap_lints = true;
-  PathNormaliser n = make_normaliser(find_project_roots(unit, manifest_dir, getenv_fn));
+// The roots of the build the script runs in, plus OUT_DIR itself.
+PathNormaliser normaliser_for(const std::string& script, const std::string& out_dir, const std::string& manifest_dir) {
+  PathNormaliser n = make_normaliser(find_script_run_roots(absolute_path(script), out_dir, manifest_dir, getenv_fn));
   n.add_root(out_dir, "OUT_DIR");
   return n;
 }
@@ -65,7 +61,7 @@ class ScriptRun : public CachedJob {
  public:
   ScriptRun(const Config& config, std::string real, std::vector<std::string> args)
       : CachedJob(config, env_or_empty("CARGO_PKG_NAME"), "build-script-run", env_or_empty("OUT_DIR"),
-                  normaliser_for(env_or_empty("OUT_DIR"), env_or_empty("CARGO_MANIFEST_DIR"))),
+                  normaliser_for(real, env_or_empty("OUT_DIR"), env_or_empty("CARGO_MANIFEST_DIR"))),
         real_(std::move(real)),
         args_(std::move(args)),
         out_dir_(env_or_empty("OUT_DIR")),

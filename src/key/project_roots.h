@@ -1,6 +1,9 @@
 #pragma once
 // Finds the absolute paths that differ between two projects (or users) building the same unit:
-// the target dir, the project dir, CARGO_HOME. They become placeholders in keys and entries.
+// Cargo's build dir, the workspace root, CARGO_HOME. They become placeholders in keys and entries.
+// A root is taken only where Cargo's invocation proves it (docs/key.md, "Roots"); a root that
+// cannot be proven is left out, so its paths stay absolute (a miss, never a wrong hit).
+#include <optional>
 #include <string>
 
 #include "args/rustc_args.h"
@@ -10,13 +13,22 @@
 namespace cratecache {
 
 struct ProjectRoots {
-  std::string target_dir;   // e.g. /work/app/target (may be empty when out-dir is unusual)
-  std::string project_dir;  // e.g. /work/app
+  std::string target_dir;   // Cargo's build dir, e.g. /work/app/target (empty when not proven)
+  std::string project_dir;  // the workspace root, e.g. /work/app (empty when not proven)
   std::string cargo_home;
 };
 
+// The profile dir (<build-dir>/[<target>/]<profile>) above a directory Cargo gives rustc or a
+// build script, in either layout: <profile>/deps, <profile>/examples, <profile>/build/<pkg>-<META>[/out]
+// (old), <profile>/build/<pkg>/<META>/out (new). Empty when `dir` has neither shape.
+std::optional<std::string> cargo_profile_dir(const std::string& dir);
+
 // `cwd` is rustc's working directory; `env` looks up the process environment.
 ProjectRoots find_project_roots(const RustcArgs& args, const std::string& cwd, const Config::EnvLookup& env);
+// For a build-script run: the script binary's path, OUT_DIR and CARGO_MANIFEST_DIR (TARGET comes
+// from `env`).
+ProjectRoots find_script_run_roots(const std::string& script, const std::string& out_dir,
+                                   const std::string& manifest_dir, const Config::EnvLookup& env);
 PathNormaliser make_normaliser(const ProjectRoots& roots);
 
 }  // namespace cratecache

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <toml++/toml.h>
 
+#include "key/project_roots.h"
 #include "key/toolchain.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -46,16 +47,9 @@ class Statement {
 
 // "debug" is the dev profile's directory; other profiles use their own name.
 std::string profile_of(const std::string& out_dir) {
-  std::string dir = out_dir;
-  for (int i = 0; i < 3 && !dir.empty(); ++i) {
-    std::string base = basename_of(dir);
-    if (base == "deps" || base == "build" || base.find('-') != std::string::npos) {
-      dir = dirname_of(dir);
-      continue;
-    }
-    return base == "debug" ? "dev" : base;
-  }
-  return "dev";
+  auto dir = cargo_profile_dir(out_dir);
+  if (!dir || basename_of(*dir) == "debug") return "dev";
+  return basename_of(*dir);
 }
 
 std::string option_value(const RustcArgs& args, const std::string& flag) {

@@ -12,7 +12,9 @@ rewrite can fix: compare those against a reference built at the warm-up root.
 
 Compared: target/<profile>/deps/*, and in build/<pkg>-<hash>/ the compiled build script
 (build[-_]script[-_]build*) and what its run produced (out/**, output, stderr; cratecache may
-replay these from the store). A build script that cratecache replaced by its launcher is compared
+replay these from the store); in Cargo's new layout, every unit's build/<pkg>/<META>/out/** and a
+run's run/stdout and run/stderr. The build dirs may be elsewhere (--cached-target,
+--reference-target); the cached build dir is rewritten to the reference's as well. A build script that cratecache replaced by its launcher is compared
 through the real binary the launcher points at, decoded (by this script, with the lz4 or zstd tool) from
 the store entry linked beside it when the binary was left in the store. Not compared: files Cargo writes itself
 (.fingerprint, incremental, invoked.timestamp, root-output) and the project's own crates, which
@@ -61,23 +63,52 @@ def is_own_dep_file(name, own):
     return crate in own or (crate.startswith("lib") and crate[3:] in own)
 
 
+OLD_UNIT = re.compile(r"^(.+)-[0-9a-f]{16}$")  # build/<pkg>-<META> (old layout)
+META = re.compile(r"^[0-9a-f]+$")  # build/<pkg>/<META> (new layout)
+
+
+def files_under(profile_dir, rel):
+    """Files below profile_dir/rel, without a launcher's real binary or entry beside it."""
+    found = set()
+    for parent, _, names in os.walk(os.path.join(profile_dir, rel)):
+        found.update(os.path.relpath(os.path.join(parent, n), profile_dir) for n in names
+                     if not n.endswith((REAL_SUFFIX, ENTRY_SUFFIX)))
+    return found
+
+
+def old_unit_files(profile_dir, unit):
+    files = set()
+    for name in os.listdir(os.path.join(profile_dir, "build", unit)):
+        script = name.startswith(("build-script-build", "build_script_build"))
+        if (script and not name.endswith((REAL_SUFFIX, ENTRY_SUFFIX))) or name in ("output", "stderr"):
+            files.add(os.path.join("build", unit, name))
+    return files | files_under(profile_dir, os.path.join("build", unit, "out"))
+
+
+def new_unit_files(profile_dir, pkg):
+    files = set()
+    for meta in os.listdir(os.path.join(profile_dir, "build", pkg)):
+        if not META.match(meta):
+            continue
+        unit = os.path.join("build", pkg, meta)
+        files |= files_under(profile_dir, os.path.join(unit, "out"))
+        files.update(os.path.join(unit, "run", n) for n in ("stdout", "stderr")
+                     if os.path.isfile(os.path.join(profile_dir, unit, "run", n)))
+    return files
+
+
 def candidates(profile_dir, own):
     files = set()
     deps = os.path.join(profile_dir, "deps")
-    for name in os.listdir(deps):
+    for name in os.listdir(deps) if os.path.isdir(deps) else []:
         if not is_own_dep_file(name, own) and os.path.isfile(os.path.join(deps, name)):
             files.add(os.path.join("deps", name))
     build = os.path.join(profile_dir, "build")
-    for unit in os.listdir(build) if os.path.isdir(build) else []:
-        if norm(unit.rsplit("-", 1)[0]) in own:
+    for name in os.listdir(build) if os.path.isdir(build) else []:
+        old = OLD_UNIT.match(name)
+        if norm(old.group(1) if old else name) in own:
             continue
-        for name in os.listdir(os.path.join(build, unit)):
-            script = name.startswith(("build-script-build", "build_script_build"))
-            if (script and not name.endswith((REAL_SUFFIX, ENTRY_SUFFIX))) or name in ("output", "stderr"):
-                files.add(os.path.join("build", unit, name))
-        out = os.path.join(build, unit, "out")
-        for parent, _, names in os.walk(out):
-            files.update(os.path.relpath(os.path.join(parent, n), profile_dir) for n in names)
+        files |= old_unit_files(profile_dir, name) if old else new_unit_files(profile_dir, name)
     return files
 
 
@@ -111,7 +142,12 @@ def main():
     p.add_argument("--warm", required=True, help="root of the project that filled the cache")
     p.add_argument("--reference", required=True,
                    help="root the uncached reference was built at (same length as --warm)")
-    p.add_argument("--reference-target", help="its target dir (default: REFERENCE/target)")
+    p.add_argument("--cached-target", help="build dir of the cache-served project (default: CACHED/target)")
+    p.add_argument("--reference-target", help="the reference's build dir now (default: REFERENCE/target)")
+    p.add_argument("--reference-built-target",
+                   help="the path the reference's build dir had when it was built (default: REFERENCE/target)")
+    p.add_argument("--shared", action="store_true",
+                   help="the cached build dir is shared with other projects: files only it has are theirs")
     p.add_argument("--profile", default="debug")
     p.add_argument("--min-files", type=int, required=True)
     p.add_argument("--own", nargs="+", required=True, help="the project's own crate names")
@@ -121,14 +157,17 @@ def main():
     if len(a.warm) != len(a.reference):
         sys.exit(f"warm root {a.warm!r} and reference root {a.reference!r} differ in length")
     own = set() if a.include_own else {norm(o) for o in a.own}
-    cached_dir = os.path.join(a.cached, "target", a.profile)
+    cached_target = a.cached_target or os.path.join(a.cached, "target")
+    cached_dir = os.path.join(cached_target, a.profile)
     ref_target = a.reference_target or os.path.join(a.reference, "target")
     ref_dir = os.path.join(ref_target, a.profile)
     cached, ref = candidates(cached_dir, own), candidates(ref_dir, own)
 
-    problems = [f"only in cached build: {f}" for f in sorted(cached - ref)]
+    problems = [] if a.shared else [f"only in cached build: {f}" for f in sorted(cached - ref)]
     problems += [f"only in reference build: {f}" for f in sorted(ref - cached)]
     warm_b, cached_b, ref_b = (r.encode() for r in (a.warm, a.cached, a.reference))
+    cached_target_b = cached_target.encode()
+    ref_built_target_b = (a.reference_built_target or os.path.join(a.reference, "target")).encode()
     identical = rewritten = launchers = 0
     for rel in sorted(cached & ref):
         got, via_launcher = read_artifact(os.path.join(cached_dir, rel))
@@ -139,7 +178,7 @@ def main():
         if got == want:
             identical += 1
             continue
-        fixed = got.replace(warm_b, ref_b).replace(cached_b, ref_b)
+        fixed = got.replace(cached_target_b, ref_built_target_b).replace(warm_b, ref_b).replace(cached_b, ref_b)
         if fixed == want:
             rewritten += 1
             continue
