@@ -8,12 +8,13 @@
 #include <optional>
 #include <set>
 
-#include "buildscript/directives.h"
+#include "key/directives.h"
 #include "buildscript/input_trace.h"
 #include "buildscript/launcher.h"
 #include "buildscript/run_key.h"
 #include "config/config.h"
 #include "key/content_digest.h"
+#include "key/declared_closure.h"
 #include "key/project_roots.h"
 #include "key/toolchain.h"
 #include "key/unit_key.h"
@@ -80,8 +81,10 @@ class ScriptRun : public CachedJob {
     if (!rustc.empty()) toolchain = identify_toolchain(rustc, config().dir);
     std::string rustc_identity = rustc.empty() ? "none" : toolchain.identity;
     sysroot_ = toolchain.sysroot;
+    std::string binary = binary_of(real_);
     RunKeyContext ctx{script_digest(), rustc_identity, manifest_dir_, normaliser(), getenv_fn,
-                      environment_names(), digests()};
+                      environment_names(), digests(),
+                      read_closure(closure_sidecar(dirname_of(binary), basename_of(binary)))};
     set_keys(compute_run_key(ctx), rustc.empty() ? "none" : toolchain.short_id());
   }
 

@@ -15,7 +15,7 @@ Compared: target/<profile>/deps/*, and in build/<pkg>-<hash>/ the compiled build
 replay these from the store). A build script that cratecache replaced by its launcher is compared
 through the real binary the launcher points at, decoded (by this script, with the lz4 or zstd tool) from
 the store entry linked beside it when the binary was left in the store. Not compared: files Cargo writes itself
-(.fingerprint, incremental, invoked.timestamp, root-output) and the project's own crates, which
+(.fingerprint, incremental, invoked.timestamp, root-output), cratecache's *.cratecache-closure records, and the project's own crates, which
 are built rather than cached (unless --include-own: with cache_path_packages they are served too).
 """
 import argparse
@@ -29,6 +29,7 @@ import sys
 LAUNCHER = b"#!/bin/sh\n# cratecache launcher"
 REAL_SUFFIX = ".cratecache-real"
 ENTRY_SUFFIX = ".cratecache-entry"
+CLOSURE_SUFFIX = ".cratecache-closure"  # cratecache's record beside a unit's outputs, not an artifact
 
 
 def blob_from_entry(path, name):
@@ -65,6 +66,8 @@ def candidates(profile_dir, own):
     files = set()
     deps = os.path.join(profile_dir, "deps")
     for name in os.listdir(deps):
+        if name.endswith(CLOSURE_SUFFIX):
+            continue
         if not is_own_dep_file(name, own) and os.path.isfile(os.path.join(deps, name)):
             files.add(os.path.join("deps", name))
     build = os.path.join(profile_dir, "build")
@@ -73,7 +76,7 @@ def candidates(profile_dir, own):
             continue
         for name in os.listdir(os.path.join(build, unit)):
             script = name.startswith(("build-script-build", "build_script_build"))
-            if (script and not name.endswith((REAL_SUFFIX, ENTRY_SUFFIX))) or name in ("output", "stderr"):
+            if (script and not name.endswith((REAL_SUFFIX, ENTRY_SUFFIX, CLOSURE_SUFFIX))) or name in ("output", "stderr"):
                 files.add(os.path.join("build", unit, name))
         out = os.path.join(build, unit, "out")
         for parent, _, names in os.walk(out):

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <map>
 
-#include "buildscript/directives.h"
+#include "key/directives.h"
 #include "config/config.h"
 #include "key/manifest.h"
 #include "manager/project_record.h"
