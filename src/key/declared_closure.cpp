@@ -56,11 +56,13 @@ bool hash_own_run(const ClosureContext& ctx, Sha256& h) {
   return declared.any();
 }
 
-bool hash_externs(const ClosureContext& ctx, Sha256& h) {
+// Hashes the closures of the externs `wanted` picks (by path); false when none has one.
+bool hash_externs(const RustcArgs& args, const std::string& cwd, Sha256& h,
+                  bool (*wanted)(const std::string& path) = nullptr) {
   bool any = false;
-  for (const auto& e : ctx.args.externs) {
-    if (e.path.empty()) continue;
-    std::string closure = read_closure(extern_closure_sidecar(e.path[0] == '/' ? e.path : ctx.cwd + "/" + e.path));
+  for (const auto& e : args.externs) {
+    if (e.path.empty() || (wanted && !wanted(e.path))) continue;
+    std::string closure = read_closure(extern_closure_sidecar(e.path[0] == '/' ? e.path : cwd + "/" + e.path));
     if (closure.empty()) continue;
     h.field("extern");
     h.field(e.name);
@@ -75,7 +77,7 @@ std::string compute_closure(const ClosureContext& ctx) {
   Sha256 h;
   h.field(kHeader);
   bool own = hash_own_run(ctx, h);
-  bool externs = hash_externs(ctx, h);
+  bool externs = hash_externs(ctx.args, ctx.cwd, h);
   return own || externs ? h.hex_final() : "";
 }
 
@@ -111,6 +113,13 @@ std::string read_closure(const std::string& sidecar) {
     if (v == kUnreadable) throw std::runtime_error("a declared input in the closure of " + sidecar + " is unreadable");
   }
   throw std::runtime_error("damaged " + sidecar);
+}
+
+std::string proc_macro_closure(const RustcArgs& args, const std::string& cwd) {
+  Sha256 h;
+  h.field(kHeader);
+  bool any = hash_externs(args, cwd, h, [](const std::string& path) { return path.ends_with(".so"); });
+  return any ? h.hex_final() : "";
 }
 
 void record_closure(const ClosureContext& ctx) {

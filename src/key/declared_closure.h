@@ -36,6 +36,10 @@ std::string extern_closure_sidecar(const std::string& extern_path);
 // the file is damaged or says an input could not be read (the caller then does not cache).
 std::string read_closure(const std::string& sidecar);
 
+// What the proc-macros among the unit's externs (lib<stem>.so) declared: their code runs while the
+// unit compiles, so its key covers their closures. "" when none has any; throws as read_closure.
+std::string proc_macro_closure(const RustcArgs& args, const std::string& cwd);
+
 // Computes the unit's closure now and writes (or removes) its sidecar. Never throws: an input
 // that cannot be read is recorded as such, so that no run depending on it is cached.
 void record_closure(const ClosureContext& ctx);

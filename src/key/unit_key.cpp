@@ -142,6 +142,11 @@ std::string compute_input_key(const KeyContext& ctx) {
   hash_target_spec(ctx, h);
   hash_native_libs(ctx, h);
   if (args.links()) hash_linker(ctx, h);
+  // Absent when empty, so that units without such proc-macros keep their keys.
+  if (!ctx.proc_macro_closure.empty()) {
+    h.field("proc-macro-closure");
+    h.field(ctx.proc_macro_closure);
+  }
   return h.hex_final();
 }
 

@@ -54,6 +54,7 @@ class RustcUnit : public CachedJob {
     record_closure({args_, cwd_, normaliser(), getenv_fn, digests()});
     toolchain_ = identify_toolchain(rustc_, config().dir);
     KeyContext ctx{args_, toolchain_, normaliser(), cwd_, getenv_fn, environment_names(), digests()};
+    ctx.proc_macro_closure = proc_macro_closure(args_, cwd_);
     set_keys(compute_input_key(ctx), toolchain_.short_id());
   }
 

@@ -3,14 +3,16 @@
 # libraries it links declared (rerun-if-env-changed, rerun-if-changed), transitively, since those
 # libraries read it when the run calls them. Changing such a variable leaves every rlib as it was;
 # the dependent's run must still rerun (miss) and write what a plain uncached build writes, hit
-# again once the variable is back, and hit when nothing changed.
+# again once the variable is back, and hit when nothing changed. The same for a proc-macro, whose
+# code runs while its dependents compile.
 #  - synthetic/script-closure: uses-gen's script calls gen (build-dependency), which reads
 #    CRATECACHE_TEST_GEN, and gen-deep (gen's dependency), which reads CRATECACHE_TEST_GEN_DEEP;
+#  - synthetic/macro-closure: envmacro expands to CRATECACHE_TEST_MACRO, which its script declares;
 #  - zstd-bindings: Debian's zstd-sys, whose script runs bindgen, with BINDGEN_EXTRA_CLANG_ARGS.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-unset CRATECACHE_TEST_GEN CRATECACHE_TEST_GEN_DEEP BINDGEN_EXTRA_CLANG_ARGS LIBCLANG_PATH LLVM_CONFIG_PATH
+unset CRATECACHE_TEST_GEN CRATECACHE_TEST_GEN_DEEP CRATECACHE_TEST_MACRO BINDGEN_EXTRA_CLANG_ARGS LIBCLANG_PATH LLVM_CONFIG_PATH
 summary=()
 
 # fresh_copy PROJECT: prints the path of a new copy of tests/projects/PROJECT.
@@ -74,8 +76,26 @@ diff -r "$(out_dir "$seed" uses-gen)" "$(out_dir "$c" uses-gen)" >&2 || fail "ba
 CRATECACHE_TEST_GEN=C cached_build "$c"
 assert_eq miss "$(run_outcome uses-gen)" "same target dir, CRATECACHE_TEST_GEN=C: uses-gen's run"
 assert_eq "$(want C unset)" "$("$c/target/debug/script-closure")" "same target dir, CRATECACHE_TEST_GEN=C: output"
-unset CRATECACHE_CACHE_PATH_PACKAGES
 summary+=("script-closure: unset -> miss; same -> hit; gen's or gen-deep's variable changed -> miss, same as uncached; again -> hit; back -> hit")
+
+step "macro-closure: a variable envmacro's script declares is an input of the compiles that expand it"
+# The compile of the program is keyed on it too: the proc-macro reads it when it runs in rustc.
+c=$(fresh_copy synthetic/macro-closure)
+cached_build "$c"
+assert_eq "macro=unset" "$("$c/target/debug/macro-closure")" "macro seed: output"
+c=$(fresh_copy synthetic/macro-closure)
+CRATECACHE_TEST_MACRO=B cached_build "$c"
+assert_eq 1 "$(log_count miss macro_closure bin)" "CRATECACHE_TEST_MACRO=B: compiles of the program that miss"
+assert_eq "macro=B" "$("$c/target/debug/macro-closure")" "CRATECACHE_TEST_MACRO=B: output"
+plain=$(fresh_copy synthetic/macro-closure)
+CRATECACHE_TEST_MACRO=B plain_cargo "$plain" build -q || fail "macro-closure: uncached build failed"
+assert_eq "$("$plain/target/debug/macro-closure")" "$("$c/target/debug/macro-closure")" "CRATECACHE_TEST_MACRO=B: output against an uncached build"
+c=$(fresh_copy synthetic/macro-closure)
+cached_build "$c"
+assert_no_dep_compiles "macro-closure back to unset"
+assert_eq "macro=unset" "$("$c/target/debug/macro-closure")" "macro-closure back to unset: output"
+unset CRATECACHE_CACHE_PATH_PACKAGES
+summary+=("macro-closure: CRATECACHE_TEST_MACRO=B -> the program's compile misses, same as uncached; back -> all hits")
 
 step "zstd-bindings: BINDGEN_EXTRA_CLANG_ARGS (declared by bindgen's script) is an input of zstd-sys's run"
 extra=-DZSTD_STATIC_LINKING_ONLY # exposes the experimental part of zstd.h

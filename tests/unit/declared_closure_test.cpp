@@ -94,6 +94,20 @@ TEST_F(DeclaredClosureTest, NewBuildDirLayoutRecord) {
   EXPECT_NE("", record("gen-1", {}, true));
 }
 
+TEST_F(DeclaredClosureTest, ProcMacroClosureCountsOnlyProcMacros) {
+  std::string d(64, 'd');
+  write_file_atomic(deps_ + "/mac-1.cratecache-closure", "cratecache-closure-v1 " + d + "\n");
+  write_file_atomic(deps_ + "/lib-2.cratecache-closure", "cratecache-closure-v1 " + d + "\n");
+  RustcArgs args;
+  args.externs = {{"lib", deps_ + "/liblib-2.rlib"}};
+  EXPECT_EQ("", proc_macro_closure(args, root_));
+  args.externs.push_back({"mac", deps_ + "/libmac-1.so"});
+  std::string with_macro = proc_macro_closure(args, root_);
+  EXPECT_EQ(64u, with_macro.size());
+  write_file_atomic(deps_ + "/mac-1.cratecache-closure", "cratecache-closure-v1 " + std::string(64, 'e') + "\n");
+  EXPECT_NE(with_macro, proc_macro_closure(args, root_));
+}
+
 TEST_F(DeclaredClosureTest, DamagedOrUnreadableSidecarIsAFault) {
   write_file_atomic(deps_ + "/bad-1.cratecache-closure", "cratecache-closure-v1 xyz\n");
   EXPECT_THROW(read_closure(deps_ + "/bad-1.cratecache-closure"), std::runtime_error);
