@@ -8,13 +8,13 @@
 #include <optional>
 #include <set>
 
-#include "key/directives.h"
 #include "buildscript/input_trace.h"
 #include "buildscript/launcher.h"
 #include "buildscript/run_key.h"
 #include "config/config.h"
 #include "key/content_digest.h"
 #include "key/declared_closure.h"
+#include "key/directives.h"
 #include "key/project_roots.h"
 #include "key/toolchain.h"
 #include "key/unit_key.h"
