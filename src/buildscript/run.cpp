@@ -8,12 +8,13 @@
 #include <optional>
 #include <set>
 
-#include "buildscript/directives.h"
 #include "buildscript/input_trace.h"
 #include "buildscript/launcher.h"
 #include "buildscript/run_key.h"
 #include "config/config.h"
 #include "key/content_digest.h"
+#include "key/declared_closure.h"
+#include "key/directives.h"
 #include "key/project_roots.h"
 #include "key/toolchain.h"
 #include "key/unit_key.h"
@@ -89,8 +90,10 @@ class ScriptRun : public CachedJob {
 
  private:
   RunKeyContext key_context() {
+    std::string binary = binary_of(real_);
     return RunKeyContext{script_digest(), rustc_identity_, manifest_dir_, normaliser(), getenv_fn,
-                         environment_names(), digests()};
+                         environment_names(), digests(),
+                         read_closure(closure_sidecar(dirname_of(binary), basename_of(binary)))};
   }
 
   KeyInputs key_inputs() override {

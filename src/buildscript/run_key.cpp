@@ -93,6 +93,13 @@ std::string compute_run_key(const RunKeyContext& ctx, KeyInputs* record) {
   std::string checksum = ctx.manifest_dir + "/.cargo-checksum.json";
   h.field("package");
   h.input("package", "", stat_file(checksum) ? content_digest(checksum) : content_digest(ctx.manifest_dir + "/Cargo.toml"));
+
+  // What the libraries the script links read when it runs, as their own scripts declared it.
+  // Absent from the key when empty, so runs without such inputs keep their keys.
+  if (!ctx.declared_closure.empty()) {
+    h.field("declared-closure");
+    h.input("declared closure", "", ctx.declared_closure);
+  }
   return h.hex_final();
 }
 

@@ -23,6 +23,8 @@ struct RunKeyContext {
   Config::EnvLookup env;
   std::vector<std::string> env_names;
   StatCache& digests;
+  // The declared-inputs closure of the script binary (key/declared_closure.h); "" when empty.
+  std::string declared_closure;
   // Asked only when the keyed environment names the host's CPU (RUSTFLAGS, CFLAGS, ...).
   std::function<std::string()> host_cpu = host_cpu_fingerprint;
 };

@@ -145,6 +145,11 @@ std::string compute_input_key(const KeyContext& ctx, KeyInputs* record) {
   hash_target_spec(ctx, h);
   hash_native_libs(ctx, h);
   if (args.links()) hash_linker(ctx, h);
+  // Absent when empty, so that units without such proc-macros keep their keys.
+  if (!ctx.proc_macro_closure.empty()) {
+    h.field("proc-macro-closure");
+    h.input("proc-macro closure", "", ctx.proc_macro_closure);
+  }
   return h.hex_final();
 }
 

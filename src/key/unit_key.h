@@ -30,6 +30,9 @@ struct KeyContext {
   StatCache& digests;
   // Asked only for a unit built for the host's own CPU (-C target-cpu=native).
   std::function<std::string()> host_cpu = host_cpu_fingerprint;
+  // What the proc-macros it loads read when they run, as their build scripts declared it
+  // (key/declared_closure.h); "" when nothing.
+  std::string proc_macro_closure{};
 };
 
 // Throws std::runtime_error when an input file cannot be read. With `record`, also lists the

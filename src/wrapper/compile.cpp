@@ -8,6 +8,7 @@
 #include "buildscript/launcher.h"
 #include "config/config.h"
 #include "key/content_digest.h"
+#include "key/declared_closure.h"
 #include "key/dep_info.h"
 #include "key/project_roots.h"
 #include "key/toolchain.h"
@@ -50,6 +51,7 @@ class RustcUnit : public CachedJob {
 
   // Computes the keys; throws on any fault, before rustc has run.
   void prepare() {
+    record_closure({args_, cwd_, normaliser(), getenv_fn, digests()});
     toolchain_ = identify_toolchain(rustc_, config().dir);
     set_keys(compute_input_key(key_context()), toolchain_.short_id());
   }
@@ -65,7 +67,9 @@ class RustcUnit : public CachedJob {
 
  private:
   KeyContext key_context() {
-    return KeyContext{args_, toolchain_, normaliser(), cwd_, getenv_fn, environment_names(), digests()};
+    KeyContext ctx{args_, toolchain_, normaliser(), cwd_, getenv_fn, environment_names(), digests()};
+    ctx.proc_macro_closure = proc_macro_closure(args_, cwd_);
+    return ctx;
   }
 
   KeyInputs key_inputs() override {
@@ -155,6 +159,18 @@ class RustcUnit : public CachedJob {
   std::exit(127);
 }
 
+// A unit rustc compiles uncached may still be a build-dependency of a cached run, which keys on
+// its declared-inputs closure.
+void record_closure_uncached(const Config& config, const RustcArgs& args) {
+  try {
+    std::string cwd = absolute_path(".");
+    StatCache digests(config.dir + "/stat");
+    record_closure({args, cwd, make_normaliser(find_project_roots(args, cwd, getenv_fn)), getenv_fn, digests});
+  } catch (const std::exception& e) {
+    warn("cannot record the declared inputs of {}: {}", args.crate_name, e.what());
+  }
+}
+
 void count_pass_through(const Config& config, const RustcArgs& args, const std::string& reason) {
   Stats(config.dir).add("not_cached." + reason);
   record_event(config, {"not_cached", display_name(args), unit_kind_name(args.unit_kind()), reason, 0});
@@ -177,10 +193,12 @@ int run_wrapper(const std::string& rustc, const std::vector<std::string>& argv) 
   bool member = !probe && is_workspace_member(parsed.args);
   if (member && !config.store_read_only()) record_project_build(config, rustc, parsed.args);
   if (member && !config.cache_path_packages) {
+    record_closure_uncached(config, parsed.args);
     count_pass_through(config, parsed.args, "workspace_member");
     exec_rustc(rustc, argv);
   }
   if (parsed.not_cacheable) {
+    if (!probe) record_closure_uncached(config, parsed.args);
     count_pass_through(config, parsed.args, *parsed.not_cacheable);
     exec_rustc(rustc, argv);
   }

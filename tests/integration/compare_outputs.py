@@ -17,7 +17,7 @@ run's run/stdout and run/stderr. The build dirs may be elsewhere (--cached-targe
 --reference-target); the cached build dir is rewritten to the reference's as well. A build script that cratecache replaced by its launcher is compared
 through the real binary the launcher points at, decoded (by this script, with the lz4 or zstd tool) from
 the store entry linked beside it when the binary was left in the store. Not compared: files Cargo writes itself
-(.fingerprint, incremental, invoked.timestamp, root-output) and the project's own crates, which
+(.fingerprint, incremental, invoked.timestamp, root-output), cratecache's *.cratecache-closure records, and the project's own crates, which
 are built rather than cached (unless --include-own: with cache_path_packages they are served too).
 """
 import argparse
@@ -31,6 +31,7 @@ import sys
 LAUNCHER = b"#!/bin/sh\n# cratecache launcher"
 REAL_SUFFIX = ".cratecache-real"
 ENTRY_SUFFIX = ".cratecache-entry"
+CLOSURE_SUFFIX = ".cratecache-closure"  # cratecache's record beside a unit's outputs, not an artifact
 
 
 def blob_from_entry(path, name):
@@ -72,7 +73,7 @@ def files_under(profile_dir, rel):
     found = set()
     for parent, _, names in os.walk(os.path.join(profile_dir, rel)):
         found.update(os.path.relpath(os.path.join(parent, n), profile_dir) for n in names
-                     if not n.endswith((REAL_SUFFIX, ENTRY_SUFFIX)))
+                     if not n.endswith((REAL_SUFFIX, ENTRY_SUFFIX, CLOSURE_SUFFIX)))
     return found
 
 
@@ -80,7 +81,7 @@ def old_unit_files(profile_dir, unit):
     files = set()
     for name in os.listdir(os.path.join(profile_dir, "build", unit)):
         script = name.startswith(("build-script-build", "build_script_build"))
-        if (script and not name.endswith((REAL_SUFFIX, ENTRY_SUFFIX))) or name in ("output", "stderr"):
+        if (script and not name.endswith((REAL_SUFFIX, ENTRY_SUFFIX, CLOSURE_SUFFIX))) or name in ("output", "stderr"):
             files.add(os.path.join("build", unit, name))
     return files | files_under(profile_dir, os.path.join("build", unit, "out"))
 
@@ -101,6 +102,8 @@ def candidates(profile_dir, own):
     files = set()
     deps = os.path.join(profile_dir, "deps")
     for name in os.listdir(deps) if os.path.isdir(deps) else []:
+        if name.endswith(CLOSURE_SUFFIX):
+            continue
         if not is_own_dep_file(name, own) and os.path.isfile(os.path.join(deps, name)):
             files.add(os.path.join("deps", name))
     build = os.path.join(profile_dir, "build")

@@ -102,6 +102,14 @@ cached_build() {
   fi
 }
 
+# out_dir ROOT PKG: the OUT_DIR of PKG's script run under ROOT's debug target.
+out_dir() {
+  local d
+  d=$(find "$1/target/debug/build" -maxdepth 2 -path "*/$2-*/out" -type d)
+  [ -n "$d" ] && [ "$(printf '%s\n' "$d" | wc -l)" = 1 ] || fail "expected one OUT_DIR of $2 in $1, got: ${d:-none}"
+  echo "$d"
+}
+
 # log_count OUTCOME [CRATE] [KIND] [DETAIL]: lines of $LAST_LOG matching; '*' matches anything.
 log_count() {
   awk -F'\t' -v o="$1" -v c="${2:-*}" -v k="${3:-*}" -v d="${4:-*}" '

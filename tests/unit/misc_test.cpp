@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <map>
 
-#include "buildscript/directives.h"
 #include "config/config.h"
+#include "key/directives.h"
 #include "key/manifest.h"
 #include "manager/project_record.h"
 #include "store/materialise.h"

@@ -1,4 +1,4 @@
-#include "buildscript/directives.h"
+#include "key/directives.h"
 
 #include "util/lines.h"
 

@@ -1,0 +1,3 @@
+fn main() {
+    println!("{}", envmacro::expansion_env!());
+}
