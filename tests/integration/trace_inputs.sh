@@ -7,7 +7,8 @@
 #   c-header:     a header appears in a dir on CPATH searched before the one it was found in
 #   zlib-version: a zlib.pc appears in a dir on PKG_CONFIG_PATH (libz-sys's pkg-config probe)
 #   tool-run:     a program of the same name appears earlier on PATH; another dir is put first on
-#                 PATH; pyenv's shim runs another Python (PYENV_VERSION)
+#                 PATH; pyenv's shim runs another Python (PYENV_VERSION); a tool that looks for
+#                 5000 paths leaves the run uncached (trace_too_large)
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -116,6 +117,18 @@ PATH=$WORK/bin-first:$PATH changed tool-run toolgen "$(printf 'tool: first tool\
   "tool-run: another dir first on PATH"
 PYENV_VERSION=${pythons[0]} changed tool-run toolgen "$(printf 'tool: early tool\npython: Python %s' "${pythons[0]}")" \
   "tool-run: PYENV_VERSION=${pythons[0]} behind pyenv's shim"
+
+step "tool-run: a run that looked for too many paths is not stored"
+printf '#!/bin/sh\nfor i in $(seq 5000); do [ -e "/nonexistent/$i" ]; done\necho probing tool\n' \
+  >"$WORK/bin-first/cratecache-test-tool"
+dir=$(fresh tool-run)
+PATH=$WORK/bin-first:$PATH cached_build "$dir"
+assert_eq not_cached "$(run_outcome toolgen)" "probing tool: toolgen's run"
+assert_eq trace_too_large "$(awk -F'\t' '$2 == "toolgen" && $3 == "build-script-run" { print $4 }' "$LAST_LOG")" "probing tool: reason"
+assert_eq 1 "$(stat not_cached.trace_too_large)" "probing tool: stats not_cached.trace_too_large"
+assert_eq "$(printf 'tool: probing tool\npython: Python %s' "${pythons[1]}")" "$("$dir/target/debug/tool-run")" \
+  "probing tool: output of the uncached run"
+summary+=("tool-run: 5000 paths looked for: not_cached trace_too_large")
 
 printf '  %s\n' "${summary[@]}"
 echo "PASS $TEST_NAME: what a run looked for and the programs it ran are inputs; nothing changed -> hits"
