@@ -143,12 +143,14 @@ class ScriptRun : public CachedJob {
 
   // Where what a run reads is keyed otherwise: the rustc toolchain and rustup (by identity), the
   // registry's packages and an immutable package itself (by version and checksum), and
-  // what the kernel shows as files. OUT_DIR holds outputs.
+  // what the kernel shows as files. OUT_DIR holds outputs; the store is cratecache's own state
+  // (a script's rustc probe through RUSTC_WRAPPER runs cratecache, which reads it).
   std::vector<std::string> untraced_dirs(bool immutable_package) const {
     std::string home = home_dir();
     const char* rustup = std::getenv("RUSTUP_HOME");
     const char* cargo = std::getenv("CARGO_HOME");
     std::vector<std::string> dirs{out_dir_,
+                                  config().dir,
                                   sysroot_,
                                   rustup && *rustup ? rustup : home + "/.rustup",
                                   std::string(cargo && *cargo ? cargo : home + "/.cargo") + "/registry",
