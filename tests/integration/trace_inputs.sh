@@ -9,6 +9,7 @@
 #   tool-run:     a program of the same name appears earlier on PATH; another dir is put first on
 #                 PATH; pyenv's shim runs another Python (PYENV_VERSION); a tool that looks for
 #                 5000 paths leaves the run uncached (trace_too_large)
+#   proto-gen:    prost-build's protoc found by `which` on PATH: another one appears earlier
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -117,6 +118,25 @@ PATH=$WORK/bin-first:$PATH changed tool-run toolgen "$(printf 'tool: first tool\
   "tool-run: another dir first on PATH"
 PYENV_VERSION=${pythons[0]} changed tool-run toolgen "$(printf 'tool: early tool\npython: Python %s' "${pythons[0]}")" \
   "tool-run: PYENV_VERSION=${pythons[0]} behind pyenv's shim"
+
+step "proto-gen: another protoc first on PATH (prost-build)"
+unset PROTOC PROTOC_INCLUDE
+dir=$(cached proto-gen protogen miss "proto-gen: seed")
+seeded=$("$dir/target/debug/proto-gen")
+dir=$(cached proto-gen protogen hit "proto-gen: nothing changed")
+assert_eq "$seeded" "$("$dir/target/debug/proto-gen")" "proto-gen: output of the control"
+# A protoc that also compiles one more message into the package: the generated code differs.
+mkdir -p "$WORK/proto-extra"
+printf 'syntax = "proto3";\npackage cratecache.test;\nmessage Extra { bool flag = 1; }\n' \
+  >"$WORK/proto-extra/extra.proto"
+printf '#!/bin/sh\nexec /usr/bin/protoc "$@" --proto_path=%s %s/extra.proto\n' "$WORK/proto-extra" \
+  "$WORK/proto-extra" >"$WORK/bin-early/protoc"
+chmod +x "$WORK/bin-early/protoc"
+dir=$(cached proto-gen protogen miss "proto-gen: another protoc earlier on PATH")
+same_as_plain proto-gen protogen "$dir" "proto-gen: another protoc earlier on PATH"
+[ "$seeded" != "$("$dir/target/debug/proto-gen")" ] || fail "proto-gen: the other protoc changed nothing"
+summary+=("proto-gen: another protoc earlier on PATH: miss, same as plain")
+rm "$WORK/bin-early/protoc"
 
 step "tool-run: a run that looked for too many paths is not stored"
 printf '#!/bin/sh\nfor i in $(seq 5000); do [ -e "/nonexistent/$i" ]; done\necho probing tool\n' \
