@@ -234,6 +234,7 @@ PROBE_HOOK(faccessat, (int d, const char* p, int m, int f), (d, p, m, f), d, p)
 // interpreter is found by cratecache from the script itself.
 static void record_program(const char* file) {
   if (!file || !*file || in_hook) return;
+  int saved_errno = errno;
   in_hook++;
   if (strchr(file, '/')) {
     record(AT_FDCWD, file, 'x');
@@ -252,17 +253,19 @@ static void record_program(const char* file) {
         candidate[n++] = '/';
         memcpy(candidate + n, file, file_len + 1);
         struct stat st;
-        if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) && access(candidate, X_OK) == 0) {
+        if (stat(candidate, &st) != 0) {
+          if (not_there(errno)) record(AT_FDCWD, candidate, 'a');
+        } else if (S_ISREG(st.st_mode) && access(candidate, X_OK) == 0) {
           record(AT_FDCWD, candidate, 'x');
           break;
         }
-        if (not_there(errno)) record(AT_FDCWD, candidate, 'a');
       }
       if (!*end) break;
       dir = end;
     }
   }
   in_hook--;
+  errno = saved_errno;
 }
 
 typedef int (*execve_fn)(const char*, char* const[], char* const[]);
