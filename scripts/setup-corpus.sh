@@ -11,7 +11,7 @@ packages=(
   librust-hyper-dev librust-tokio-dev librust-serde-dev librust-serde-derive-dev
   librust-serde-json-dev librust-tracing-subscriber-dev librust-regex-dev librust-clap-dev
   librust-rand-dev librust-rayon-dev librust-image-dev librust-reqwest-dev librust-anyhow-dev
-  librust-cc-dev librust-zstd-sys-dev
+  librust-cc-dev librust-zstd-sys-dev librust-libz-sys-dev librust-prost-build-dev
 )
 "$root/scripts/apt-install.sh" "${packages[@]}"
 

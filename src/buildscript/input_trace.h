@@ -1,8 +1,10 @@
 #pragma once
-// The files a build-script run reads without declaring them (a C header found through pkg-config,
-// a .pc file, a file outside its package): libcratecache-trace.so, preloaded into the run and the
-// programs it starts, lists every file they open. The ones that are inputs join the run's
-// rerun-if-changed files in its manifest, so a replay happens only while they are unchanged.
+// What a build-script run read, looked for and ran without declaring it (a C header found through
+// pkg-config, a header or .pc file *not* found in an earlier search dir, protoc on PATH, the
+// Python a pyenv shim chose): libcratecache-trace.so, preloaded into the run and the programs it
+// starts, lists every open, failed existence check and program start. The ones that are inputs
+// join the run's rerun-if-changed files and variables in its manifest, so a replay happens only
+// while they are as they were.
 #include <chrono>
 #include <optional>
 #include <string>
@@ -10,8 +12,22 @@
 
 namespace cratecache {
 
+struct TracedInputs {
+  // Files read and programs run (with the `#!` interpreters of scripts): inputs by content.
+  std::vector<std::string> files;
+  // Paths looked for and not found: inputs while absent (one that appears is a change).
+  std::vector<std::string> absent;
+  // PATH when a program was run, and the variables the shell scripts run refer to (a version
+  // manager's shim choosing an interpreter by PYENV_VERSION): inputs by value.
+  std::vector<std::string> env;
+};
+
 class InputTrace {
  public:
+  // Bounds the manifest, and so the hit path's stat calls: a run that looked for more paths than
+  // this is not stored (not_cached.trace_too_large).
+  static constexpr size_t kMaxAbsent = 4096;
+
   // Preloads the trace library (beside the cratecache executable, or in ../lib/cratecache) into
   // every process this one starts while the trace lives. nullopt, tracing nothing, when the
   // library or a temporary file is missing.
@@ -20,9 +36,10 @@ class InputTrace {
   InputTrace& operator=(InputTrace&& other) noexcept;
   ~InputTrace();
 
-  // Files opened for reading that were neither opened for writing nor modified during the run,
-  // still exist, and lie under none of `skip` (directories the key covers otherwise). Sorted.
-  std::vector<std::string> inputs(const std::vector<std::string>& skip) const;
+  // The run's inputs, each sorted. Files must still exist, not have been written or modified
+  // during the run (outputs), and paths lie under none of `skip` (directories the key covers
+  // otherwise); an absent path must still be absent and not written by the run.
+  TracedInputs inputs(const std::vector<std::string>& skip) const;
 
  private:
   InputTrace(std::string file, std::optional<std::string> preload, std::chrono::system_clock::time_point started)

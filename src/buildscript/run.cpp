@@ -116,8 +116,14 @@ class ScriptRun : public CachedJob {
 
     std::set<std::string> files;
     for (const auto& p : directives.changed_paths) files.insert(p[0] == '/' ? p : manifest_dir_ + "/" + p);
+    std::set<std::string> env_vars(directives.env_vars.begin(), directives.env_vars.end());
     if (trace_) {
-      for (auto& p : trace_->inputs(untraced_dirs(immutable_package))) files.insert(std::move(p));
+      TracedInputs traced = trace_->inputs(untraced_dirs(immutable_package));
+      if (traced.absent.size() > InputTrace::kMaxAbsent) return "trace_too_large";
+      // An absent path is described as absent: it matches again while nothing is there.
+      for (auto& p : traced.files) files.insert(std::move(p));
+      for (auto& p : traced.absent) files.insert(std::move(p));
+      env_vars.insert(traced.env.begin(), traced.env.end());
     }
     ManifestCandidate candidate;
     std::vector<SourceDigest> inputs;
@@ -126,7 +132,7 @@ class ScriptRun : public CachedJob {
       inputs.push_back({f.path, f.digest});
       candidate.files.push_back(std::move(f));
     }
-    for (const auto& name : directives.env_vars) {
+    for (const auto& name : env_vars) {
       const char* v = std::getenv(name.c_str());
       candidate.env.push_back({name, v ? std::optional<std::string>(normaliser().normalise(v)) : std::nullopt});
     }
@@ -145,12 +151,14 @@ class ScriptRun : public CachedJob {
 
   // Where what a run reads is keyed otherwise: the rustc toolchain and rustup (by identity), the
   // registry's packages and an immutable package itself (by version and checksum), and
-  // what the kernel shows as files. OUT_DIR holds outputs.
+  // what the kernel shows as files. OUT_DIR holds outputs; the store is cratecache's own state
+  // (a script's rustc probe through RUSTC_WRAPPER runs cratecache, which reads it).
   std::vector<std::string> untraced_dirs(bool immutable_package) const {
     std::string home = home_dir();
     const char* rustup = std::getenv("RUSTUP_HOME");
     const char* cargo = std::getenv("CARGO_HOME");
     std::vector<std::string> dirs{out_dir_,
+                                  config().dir,
                                   sysroot_,
                                   rustup && *rustup ? rustup : home + "/.rustup",
                                   std::string(cargo && *cargo ? cargo : home + "/.cargo") + "/registry",

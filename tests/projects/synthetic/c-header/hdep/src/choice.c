@@ -1,0 +1,2 @@
+#include <cratecache_choice.h>
+int cratecache_choice(void) { return CRATECACHE_CHOICE; }

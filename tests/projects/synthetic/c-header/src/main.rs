@@ -1,0 +1,3 @@
+fn main() {
+    println!("choice from C: {}", hdep::choice());
+}

@@ -1,0 +1,4 @@
+fn main() {
+    println!("{:?}", protogen::greeting());
+    println!("generated: {} bytes", protogen::GENERATED.len());
+}

@@ -1,0 +1,4 @@
+fn main() {
+    println!("tool: {}", toolgen::TOOL);
+    println!("python: {}", toolgen::PYTHON);
+}
