@@ -46,7 +46,7 @@ struct RustcArgs {
   UnitKind unit_kind() const;
   // Does rustc run a linker for this unit (so the linker and native libs are inputs)?
   bool links() const;
-  // File names (in out_dir) this invocation writes.
+  // File names (in out_dir) this invocation writes; split debug info is found after the run.
   std::vector<std::string> expected_outputs() const;
   std::optional<std::string> codegen(const std::string& name) const;
   // `-C split-debuginfo=packed|unpacked`: the debug info goes to .dwo/.dwp files beside the outputs.
