@@ -85,20 +85,23 @@ unset CRATECACHE_CACHE_PATH_PACKAGES
 # copy elsewhere, keyed apart (its objects name their own .dwo paths).
 split_debuginfo_case() {
   local mode=$1 glob=$2 min=$3 app=$WORK/split-$1/app
-  export CARGO_PROFILE_DEV_SPLIT_DEBUGINFO=$mode CARGO_INCREMENTAL=0 # a deterministic member
+  # Members too (their binary's .dwo/.dwp files), not incremental (split_debuginfo_incremental).
+  export CARGO_PROFILE_DEV_SPLIT_DEBUGINFO=$mode CARGO_INCREMENTAL=0 CRATECACHE_CACHE_PATH_PACKAGES=1
   step "split-debuginfo=$mode: uncached reference, then seed at the same path"
   copy_project synthetic/app-cmds "$app"
   plain_cargo "$app" build -q
   mv "$app/target" "$app.reference-target"
   cached_cargo "$app" build
   assert_eq 0 "$(count_log not_cached split_debuginfo)" "units not cached for split debug info"
-  assert_eq 3 "$(log_count miss '*' lib)" "libraries stored"
+  assert_eq 4 "$(log_count miss '*' lib)" "libraries stored"
+  assert_eq 1 "$(log_count miss app_cmds bin)" "binary stored"
 
   step "split-debuginfo=$mode: a fresh copy at the same path compiles no dependency"
   rm -rf "$app"
   copy_project synthetic/app-cmds "$app"
   cached_cargo "$app" build
   assert_no_dep_compiles "fresh copy, split-debuginfo=$mode"
+  assert_eq 1 "$(log_count hit app_cmds bin)" "binary served, split-debuginfo=$mode"
   same_files "$app/target/debug/deps" "$app.reference-target/debug/deps" "$glob" "split debug info" "$min"
   same_files "$app/target/debug/deps" "$app.reference-target/debug/deps" 'lib[abi][nty]*.rlib' "rlibs" 3
   cmp "$app/target/debug/app-cmds" "$app.reference-target/debug/app-cmds" ||
@@ -112,11 +115,11 @@ split_debuginfo_case() {
   step "split-debuginfo=$mode: a copy elsewhere is keyed apart"
   copy_project synthetic/app-cmds "$WORK/split-$mode-elsewhere/app"
   cached_cargo "$WORK/split-$mode-elsewhere/app" build
-  assert_eq 3 "$(log_count miss '*' lib)" "libraries compiled in a copy elsewhere"
-  unset CARGO_PROFILE_DEV_SPLIT_DEBUGINFO CARGO_INCREMENTAL
+  assert_eq 4 "$(log_count miss '*' lib)" "libraries compiled in a copy elsewhere"
+  unset CARGO_PROFILE_DEV_SPLIT_DEBUGINFO CARGO_INCREMENTAL CRATECACHE_CACHE_PATH_PACKAGES
 }
 split_debuginfo_case unpacked '*.rcgu.dwo' 5
-split_debuginfo_case packed '*.dwp' 1
+split_debuginfo_case packed '*.dwp' 1 # the binary's; an rlib bundles its .dwo files
 
 step "a read-only out-dir: counted and logged, the build fails as rustc's own"
 copy_project synthetic/app-cmds "$WORK/e/app"
