@@ -160,7 +160,8 @@ class Parser {
       if (value.rfind("extra-filename=", 0) == 0) a.extra_filename = value.substr(15);
       if (value.rfind("linker=", 0) == 0) a.linker = value.substr(7);
       if (value.rfind("profile-use=", 0) == 0 || value.rfind("profile-generate", 0) == 0) refuse("profile_guided");
-      if (value.rfind("split-debuginfo=", 0) == 0 && value != "split-debuginfo=off") refuse("split_debuginfo");
+    } else if (flag == "--test") {
+      a.test_harness = true;
     } else if (flag == "--print") {
       result_.not_cacheable = "print";  // Cargo's probe; named for what it is, whatever came first
     } else if (flag == "-o") {
@@ -183,7 +184,11 @@ class Parser {
       if (e != "dep-info" && e != "metadata" && e != "link") refuse("emit_kind");
     }
     static const std::vector<std::string> kTypes{"lib", "rlib", "proc-macro", "bin", "dylib", "cdylib", "staticlib"};
-    if (a.crate_types.empty()) refuse("no_crate_type");
+    if (a.crate_types.empty() && !a.test_harness) refuse("no_crate_type");
+    if (!a.crate_types.empty() && a.test_harness) refuse("crate_type");  // not Cargo's form: rustc decides
+    // An incremental unit rewrites only the .dwo files of changed codegen units: the set this run
+    // wrote is not the set its outputs refer to.
+    if (a.splits_debuginfo() && a.codegen("incremental")) refuse("split_debuginfo_incremental");
     for (const auto& t : a.crate_types) {
       if (!contains(kTypes, t)) refuse("crate_type");
     }
@@ -209,13 +214,14 @@ const char* unit_kind_name(UnitKind kind) {
 UnitKind RustcArgs::unit_kind() const {
   if (contains(crate_types, "proc-macro")) return UnitKind::ProcMacro;
   if (crate_name.rfind("build_script_", 0) == 0 && contains(crate_types, "bin")) return UnitKind::BuildScript;
-  if (contains(crate_types, "bin")) return UnitKind::Bin;
+  if (contains(crate_types, "bin") || test_harness) return UnitKind::Bin;
   if (contains(crate_types, "lib") || contains(crate_types, "rlib")) return UnitKind::Lib;
   return UnitKind::Other;
 }
 
 bool RustcArgs::links() const {
   if (!contains(emit, "link")) return false;
+  if (test_harness) return true;
   for (const auto& t : crate_types) {
     if (t != "lib" && t != "rlib") return true;
   }
@@ -226,6 +232,7 @@ std::vector<std::string> RustcArgs::expected_outputs() const {
   std::vector<std::string> out;
   const std::string stem = crate_name + extra_filename;
   if (contains(emit, "link")) {
+    if (test_harness) out.push_back(stem);
     for (const auto& t : crate_types) {
       std::string name;
       if (t == "lib" || t == "rlib") name = "lib" + stem + ".rlib";
@@ -246,6 +253,11 @@ std::optional<std::string> RustcArgs::codegen(const std::string& name) const {
     if (o.flag == "-C" && o.value.rfind(name + "=", 0) == 0) found = o.value.substr(name.size() + 1);
   }
   return found;
+}
+
+bool RustcArgs::splits_debuginfo() const {
+  auto mode = codegen("split-debuginfo");
+  return mode && *mode != "off";
 }
 
 ParseResult parse_rustc_args(const std::vector<std::string>& argv) { return Parser(argv).run(); }

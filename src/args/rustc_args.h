@@ -41,13 +41,16 @@ struct RustcArgs {
   std::vector<std::string> native_libs;  // -l values
   std::string linker;                    // -C linker=..., empty for the default `cc`
   bool has_cap_lints = false;  // Cargo caps lints (allow, or warn under -vv) only for non-local packages
+  bool test_harness = false;   // --test: an executable running the crate's tests (`cargo test`)
 
   UnitKind unit_kind() const;
   // Does rustc run a linker for this unit (so the linker and native libs are inputs)?
   bool links() const;
-  // File names (in out_dir) this invocation writes.
+  // File names (in out_dir) this invocation writes; split debug info is found after the run.
   std::vector<std::string> expected_outputs() const;
   std::optional<std::string> codegen(const std::string& name) const;
+  // `-C split-debuginfo=packed|unpacked`: the debug info goes to .dwo/.dwp files beside the outputs.
+  bool splits_debuginfo() const;
 };
 
 struct ParseResult {

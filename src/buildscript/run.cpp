@@ -20,6 +20,7 @@
 #include "key/unit_key.h"
 #include "store/cached_job.h"
 #include "store/deferred_blob.h"
+#include "store/materialise.h"
 #include "util/env.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -226,6 +227,10 @@ int run_build_script(const std::string& real, const std::vector<std::string>& ar
     run.emplace(config, real, args);
     run->prepare();
     return run->serve_or_produce([&] { return run->run_and_store(); });
+  } catch (const OutputUnwritable& e) {
+    warn("cannot put a build script's cached output in place, running it uncached: {}", e.what());
+    run->count_not_cached("out_dir_unwritable");
+    exec_script(real, args);
   } catch (const std::exception& e) {
     // Thrown before the script ran: run it uncached.
     warn("cache unavailable for a build script, running it uncached: {}", e.what());

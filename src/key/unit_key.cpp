@@ -123,6 +123,13 @@ std::string compute_input_key(const KeyContext& ctx, KeyInputs* record) {
     }
   }
 
+  // Split debug info is found through the absolute paths of the .dwo files, which every object
+  // records (DW_AT_GNU_dwo_name, also in an rlib): such a unit is the same only in the same out-dir.
+  if (args.splits_debuginfo()) {
+    h.field("split-debuginfo-out-dir");
+    h.field(args.out_dir[0] == '/' ? args.out_dir : ctx.cwd + "/" + args.out_dir);
+  }
+
   if (std::any_of(args.options.begin(), args.options.end(), [](const RustcOption& o) {
         return (o.flag == "-C" || o.flag == "-Z") && names_host_cpu(o.value);
       })) {

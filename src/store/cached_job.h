@@ -44,6 +44,7 @@ class CachedJob {
   void count_not_cached(const std::string& reason);
   void count_error(const std::string& kind);
 
+  const std::string& name() const { return name_; }
   const PathNormaliser& normaliser() const { return normaliser_; }
   StatCache& digests() { return digests_; }
   const Config& config() const { return config_; }

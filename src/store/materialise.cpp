@@ -46,7 +46,7 @@ class MaterialiseSink : public BlobSink {
     while (size > 0) {
       ssize_t n = ::write(fd_, bytes, size);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+      if (n < 0) throw OutputUnwritable("cannot write " + path_ + ": " + std::strerror(errno));
       bytes += n;
       size -= static_cast<size_t>(n);
     }
@@ -68,7 +68,7 @@ class MaterialiseSink : public BlobSink {
     }
     int fd = fd_;
     fd_ = -1;
-    if (::close(fd) != 0) throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+    if (::close(fd) != 0) throw OutputUnwritable("cannot write " + path_ + ": " + std::strerror(errno));
     if (!blob_.has_paths) digests_.record(path_, blob_.digest);
   }
 
@@ -92,7 +92,7 @@ class MaterialiseSink : public BlobSink {
     // A fresh inode: never write through a hard link into another tree.
     ::unlink(path_.c_str());
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw std::runtime_error("cannot create " + path_ + ": " + std::strerror(errno));
+    if (fd_ < 0) throw OutputUnwritable("cannot create " + path_ + ": " + std::strerror(errno));
     ::fchmod(fd_, blob_.mode);
   }
 

@@ -2,6 +2,7 @@
 // The hit path: decodes an entry straight into a directory (outputs into the out-dir, a build
 // script's files into OUT_DIR), streaming large blobs to their files while checking digests,
 // restoring normalised paths in text blobs, and returns stdout/stderr ready to replay.
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -20,7 +21,12 @@ struct Replay {
 // A stored name is relative, without "." or ".." components: an entry cannot write outside `dir`.
 bool is_safe_entry_name(const std::string& name);
 
-// Throws CorruptEntry for a damaged entry or an unsafe name, std::runtime_error on a write fault.
+// The directory a hit goes to cannot take its files (a read-only target dir): not a cache fault.
+struct OutputUnwritable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Throws CorruptEntry for a damaged entry or an unsafe name, OutputUnwritable on a write fault.
 // The blob named `deferred` (if any) is left in the entry (see deferred_blob.h).
 Replay materialise(std::string_view entry_bytes, const std::string& dir, const PathNormaliser& normaliser,
                    StatCache& digests, const std::string& deferred = "");

@@ -17,11 +17,13 @@
 #include "store/cached_job.h"
 #include "store/deferred_blob.h"
 #include "store/events.h"
+#include "store/materialise.h"
 #include "store/stats.h"
 #include "util/env.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/process.h"
+#include "wrapper/split_debuginfo.h"
 
 namespace cratecache {
 namespace {
@@ -58,6 +60,7 @@ class RustcUnit : public CachedJob {
 
   // Runs rustc (streaming its output to Cargo), then stores what it produced.
   int compile_and_store() {
+    if (args_.splits_debuginfo()) split_debuginfo_.emplace(out_dir_, stem());
     return run_and_store(rustc_, argv_, "compile_error", [this](const TeeResult& run, uint64_t compile_ms) {
       store_result(run, compile_ms);
       if (is_build_script_binary()) install_real_binary_launcher();
@@ -125,7 +128,11 @@ class RustcUnit : public CachedJob {
     entry.unit_kind = unit_kind_name(args_.unit_kind());
     entry.toolchain = toolchain_.release;
     entry.compile_ms = compile_ms;
-    for (const auto& name : args_.expected_outputs()) {
+    std::vector<std::string> outputs = args_.expected_outputs();
+    if (split_debuginfo_) {
+      for (auto& name : split_debuginfo_->written()) outputs.push_back(std::move(name));
+    }
+    for (const auto& name : outputs) {
       std::string path = out_dir_ + "/" + name;
       auto st = stat_file(path);
       if (!st) throw std::runtime_error("rustc did not write " + name);
@@ -151,6 +158,7 @@ class RustcUnit : public CachedJob {
   std::string cwd_;
   std::string out_dir_;
   Toolchain toolchain_;
+  std::optional<SplitDebuginfoFiles> split_debuginfo_;
 };
 
 [[noreturn]] void exec_rustc(const std::string& rustc, const std::vector<std::string>& args) {
@@ -180,6 +188,31 @@ bool is_workspace_member(const RustcArgs& args) {
   return !args.has_cap_lints || std::getenv("CARGO_PRIMARY_PACKAGE") != nullptr;
 }
 
+// A rustc call a build script makes to probe the compiler (anyhow, rustversion): Cargo sets
+// CARGO_CFG_* only for build-script runs, and gives each unit of its own a `-C metadata`.
+bool is_build_script_probe(const RustcArgs& args) {
+  return std::getenv("CARGO_CFG_TARGET_ARCH") != nullptr && !args.codegen("metadata");
+}
+
+// `cargo clippy` runs members as `$RUSTC_WRAPPER $RUSTC_WORKSPACE_WRAPPER $RUSTC ARGS...`.
+bool is_workspace_wrapper(const std::string& program) {
+  const char* wrapper = std::getenv("RUSTC_WORKSPACE_WRAPPER");
+  return wrapper && *wrapper && (program == wrapper || basename_of(program) == basename_of(wrapper));
+}
+
+// The reason a unit runs unchanged, if any. A workspace member is reported as such, whatever
+// else would keep it out of the cache.
+std::optional<std::string> pass_through_reason(const Config& config, const ParseResult& parsed, bool wrapped) {
+  if (parsed.not_cacheable == "print" || parsed.not_cacheable == "info") return parsed.not_cacheable;
+  if (is_build_script_probe(parsed.args)) return "build_script_probe";
+  if (is_workspace_member(parsed.args) && !config.cache_path_packages) return "workspace_member";
+  if (parsed.not_cacheable) return parsed.not_cacheable;
+  // clippy-driver's diagnostics depend on its lint config and, for its `cargo` lints, on the
+  // whole workspace's manifests and lock file read through `cargo metadata`: inputs no key sees.
+  if (wrapped) return "workspace_wrapper";
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_wrapper(const std::string& rustc, const std::vector<std::string>& argv) {
@@ -187,19 +220,16 @@ int run_wrapper(const std::string& rustc, const std::vector<std::string>& argv) 
   if (!loaded) exec_rustc(rustc, argv);
   const Config& config = *loaded;
 
-  ParseResult parsed = parse_rustc_args(argv);
-  // A workspace member is reported as such, whatever else would keep it out of the cache.
-  bool probe = parsed.not_cacheable == "print" || parsed.not_cacheable == "info";
-  bool member = !probe && is_workspace_member(parsed.args);
-  if (member && !config.store_read_only()) record_project_build(config, rustc, parsed.args);
-  if (member && !config.cache_path_packages) {
-    record_closure_uncached(config, parsed.args);
-    count_pass_through(config, parsed.args, "workspace_member");
-    exec_rustc(rustc, argv);
+  bool wrapped = !argv.empty() && is_workspace_wrapper(rustc);
+  ParseResult parsed = parse_rustc_args(wrapped ? std::vector<std::string>(argv.begin() + 1, argv.end()) : argv);
+  auto reason = pass_through_reason(config, parsed, wrapped);
+  bool query = reason == "print" || reason == "info" || reason == "build_script_probe";
+  if (!query && is_workspace_member(parsed.args) && !config.store_read_only()) {
+    record_project_build(config, wrapped ? argv[0] : rustc, parsed.args);
   }
-  if (parsed.not_cacheable) {
-    if (!probe) record_closure_uncached(config, parsed.args);
-    count_pass_through(config, parsed.args, *parsed.not_cacheable);
+  if (reason) {
+    if (!query) record_closure_uncached(config, parsed.args);
+    count_pass_through(config, parsed.args, *reason);
     exec_rustc(rustc, argv);
   }
 
@@ -214,6 +244,11 @@ int run_wrapper(const std::string& rustc, const std::vector<std::string>& argv) 
   }
   try {
     return unit->serve_or_produce([&] { return unit->compile_and_store(); });
+  } catch (const OutputUnwritable& e) {
+    // rustc gets the same directory: its own error is the one Cargo should show.
+    warn("cannot put {}'s cached outputs in place, compiling without the cache: {}", unit->name(), e.what());
+    unit->count_not_cached("out_dir_unwritable");
+    exec_rustc(rustc, argv);
   } catch (const std::exception& e) {
     // Only the lookup can throw here; rustc has not run yet.
     warn("cache unavailable, compiling without it: {}", e.what());

@@ -73,11 +73,41 @@ TEST(RustcArgs, RefusesWhatItCannotCache) {
   EXPECT_EQ(with({"-o", "x"}), "output_path");
   EXPECT_EQ(with({"@args.txt"}), "argfile");
   EXPECT_EQ(with({"--emit=asm"}), "emit_kind");
-  EXPECT_EQ(with({"-C", "split-debuginfo=packed"}), "split_debuginfo");
+  EXPECT_EQ(with({"-C", "split-debuginfo=packed"}), "");
+  EXPECT_EQ(with({"-C", "split-debuginfo=unpacked", "-C", "incremental=/i"}), "split_debuginfo_incremental");
+  EXPECT_EQ(with({"--test"}), "crate_type");
   EXPECT_EQ(with({"--crate-type"}), "unknown_flag");  // value missing
 }
 
 // `cargo build -vv` caps dependencies' lints at warn: any cap marks a non-local package.
+// `cargo test` builds each test target as `--test` without a crate type: an executable.
+TEST(RustcArgs, TestHarnessIsAnExecutable) {
+  auto r = parse_rustc_args({"--crate-name", "app", "--edition=2021", "src/lib.rs", "--emit=dep-info,link", "--test",
+                             "-C", "extra-filename=-9f", "--out-dir", "/p/target/debug/deps"});
+  ASSERT_FALSE(r.not_cacheable) << *r.not_cacheable;
+  EXPECT_TRUE(r.args.test_harness);
+  EXPECT_EQ(r.args.unit_kind(), UnitKind::Bin);
+  EXPECT_TRUE(r.args.links());
+  EXPECT_EQ(r.args.expected_outputs(), (std::vector<std::string>{"app-9f", "app-9f.d"}));
+}
+
+TEST(RustcArgs, SplitDebuginfo) {
+  EXPECT_TRUE(parse_rustc_args({"-C", "split-debuginfo=unpacked", "x.rs"}).args.splits_debuginfo());
+  EXPECT_TRUE(parse_rustc_args({"-Csplit-debuginfo=packed", "x.rs"}).args.splits_debuginfo());
+  EXPECT_FALSE(parse_rustc_args({"-C", "split-debuginfo=off", "x.rs"}).args.splits_debuginfo());
+  EXPECT_FALSE(parse_rustc_args({"x.rs"}).args.splits_debuginfo());
+}
+
+// anyhow's build script probes rustc with the `=` form of every option.
+TEST(RustcArgs, EqualsFormOfLongOptions) {
+  auto r = parse_rustc_args({"--crate-name=anyhow_build", "--crate-type=lib", "--emit=metadata", "--out-dir=/o/probe",
+                             "--cap-lints=allow", "probe.rs"});
+  EXPECT_EQ(r.args.crate_name, "anyhow_build");
+  EXPECT_EQ(r.args.crate_types, std::vector<std::string>{"lib"});
+  EXPECT_EQ(r.args.out_dir, "/o/probe");
+  EXPECT_EQ(r.not_cacheable.value_or(""), "no_dep_info");
+}
+
 TEST(RustcArgs, AnyLintCapMarksANonLocalPackage) {
   EXPECT_TRUE(parse_rustc_args({"--cap-lints", "warn", "x.rs"}).args.has_cap_lints);
   EXPECT_TRUE(parse_rustc_args({"--cap-lints=allow", "x.rs"}).args.has_cap_lints);

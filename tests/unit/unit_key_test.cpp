@@ -71,6 +71,14 @@ TEST_F(UnitKeyTest, ProjectLocationDoesNotChangeTheKey) {
   EXPECT_EQ(key(base_ / "a"), key(base_ / "elsewhere" / "b"));
 }
 
+// Objects name their .dwo files by absolute path: split debug info is keyed on the out-dir itself.
+TEST_F(UnitKeyTest, SplitDebuginfoIsKeyedOnTheOutDir) {
+  const std::vector<std::string> split{"-C", "split-debuginfo=unpacked"};
+  EXPECT_NE(key(base_ / "a", split), key(base_ / "elsewhere" / "b", split));
+  EXPECT_EQ(key(base_ / "a", split), key(base_ / "a", split));
+  EXPECT_NE(key(base_ / "a", split), key(base_ / "a"));
+}
+
 TEST_F(UnitKeyTest, EachInputChangesTheKey) {
   const std::string base = key(base_ / "a");
   EXPECT_NE(base, key(base_ / "a", {"--cfg", "feature=\"std\""})) << "features";
