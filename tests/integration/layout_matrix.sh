@@ -14,6 +14,11 @@ command -v rustup >/dev/null && rustup run nightly rustc -V >/dev/null 2>&1 ||
 
 # nightly CMD...: CMD with rustup's nightly; this corpus needs every feature gate allowed.
 nightly() { RUSTUP_TOOLCHAIN=nightly RUSTFLAGS=-Zallow-features= "$@"; }
+# nightly_cargo CMD...: CMD with nightly's cargo driving the default rustc, as Cargo 1.100 does
+# with its new default layout. big needs it: nightly's rustc cannot build its corpus (the build
+# script of proc-macro-error 1.0.3 turns on a feature whose API has changed since).
+default_rustc=$(rustup which rustc)
+nightly_cargo() { RUSTUP_TOOLCHAIN=nightly RUSTC=$default_rustc "$@"; }
 
 # compare_at CACHED CACHED_BUILD_DIR WARM MIN_FILES OWN [ARGS...]: the served dependency
 # artifacts in CACHED_BUILD_DIR against the uncached reference_build of WARM (built at WARM's own
@@ -62,7 +67,7 @@ compare_at "$WORK/c3/hello-hyper" "$WORK/intermediate/hh" "$hh" 120 hello-hyper
 CARGO_BUILD_BUILD_DIR=$WORK/intermediate/big fresh_copy big "$WORK/c4/big"
 [ -x "$WORK/c4/big/target/debug/big" ] || fail "big's binary is not in its target dir"
 
-step "new layout (nightly -Zbuild-dir-new-layout): its own store, seeded once per project"
+step "new layout (-Zbuild-dir-new-layout): its own store, seeded once per project"
 export CRATECACHE_DIR=$WORK/store-new
 nhh=$WORK/seed-new/hello-hyper
 copy_project hello-hyper "$nhh"
@@ -72,21 +77,22 @@ mv "$nhh/target" "$nhh.reference-target"
 nightly cached_build "$nhh" -Zbuild-dir-new-layout
 assert_gt "$(count_log miss)" 40 "misses of the cold new-layout hello-hyper build"
 copy_project big "$WORK/seed-new/big"
-nightly cached_build "$WORK/seed-new/big" -Zbuild-dir-new-layout
+nightly_cargo cached_build "$WORK/seed-new/big" -Zbuild-dir-new-layout
 assert_gt "$(count_log miss)" 140 "misses of the cold new-layout big build"
 
 step "new layout: fresh copies, one of them in a target dir of another name"
 nightly fresh_copy hello-hyper "$WORK/n1/hello-hyper" -Zbuild-dir-new-layout
 serve_check "$WORK/n1/hello-hyper/target/debug/hello-hyper"
 compare_at "$WORK/n1/hello-hyper" "$WORK/n1/hello-hyper/target" "$nhh" 120 hello-hyper
-CARGO_TARGET_DIR=$WORK/shared-new/out nightly fresh_copy big "$WORK/n2/big" -Zbuild-dir-new-layout
+CARGO_TARGET_DIR=$WORK/shared-new/out nightly_cargo fresh_copy big "$WORK/n2/big" -Zbuild-dir-new-layout
+[ -d "$WORK/shared-new/out/debug/build/serde" ] || fail "nightly's cargo did not use the new layout"
 unset CRATECACHE_DIR
 
 step "vendored sources, target dir outside the project: seeded once, then a copy elsewhere"
 vendored_workspace() { # DIR: hello-hyper as a member two levels down, its sources vendored at the root
   copy_project hello-hyper "$1/apps/web"
   printf '[workspace]\nmembers = ["apps/web"]\nresolver = "2"\n' >"$1/Cargo.toml"
-  (cd "$1" && CARGO_HOME=$(corpus_home) cargo vendor -q vendor >/dev/null) || fail "cargo vendor in $1 failed"
+  (cd "$1" && CARGO_HOME=$(corpus_home) cargo vendor -q --respect-source-config vendor >/dev/null) || fail "cargo vendor in $1 failed"
   mkdir -p "$1/.cargo"
   printf '[source.crates-io]\nreplace-with = "vendored"\n[source.vendored]\ndirectory = "vendor"\n' \
     >"$1/.cargo/config.toml"
