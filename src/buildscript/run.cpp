@@ -11,6 +11,7 @@
 #include "buildscript/directives.h"
 #include "buildscript/input_trace.h"
 #include "buildscript/launcher.h"
+#include "buildscript/package_checksum.h"
 #include "buildscript/run_key.h"
 #include "config/config.h"
 #include "key/content_digest.h"
@@ -102,14 +103,15 @@ class ScriptRun : public CachedJob {
   // Returns a reason when the run must not be stored.
   std::optional<std::string> store_result(const TeeResult& run, uint64_t run_ms) {
     RerunDirectives directives = parse_rerun_directives(run.out);
-    bool immutable_package = stat_file(manifest_dir_ + "/.cargo-checksum.json").has_value();
-    // Without directives Cargo reruns on any change in the package: only an immutable one is safe.
-    if (!directives.any() && !immutable_package) return "no_rerun_if";
+    // Files Cargo verifies against the checksum file before the run are keyed by the run key.
+    std::optional<PackageChecksum> checksum = proven_package_checksum(manifest_dir_);
 
     std::set<std::string> files;
     for (const auto& p : directives.changed_paths) files.insert(p[0] == '/' ? p : manifest_dir_ + "/" + p);
     if (trace_) {
-      for (auto& p : trace_->inputs(untraced_dirs(immutable_package))) files.insert(std::move(p));
+      for (auto& p : trace_->inputs(untraced_dirs())) {
+        if (!checksum || !lists_file(*checksum, manifest_dir_, p)) files.insert(std::move(p));
+      }
     }
     ManifestCandidate candidate;
     std::vector<SourceDigest> inputs;
@@ -117,6 +119,14 @@ class ScriptRun : public CachedJob {
       ManifestFile f = describe_input(abs, normaliser().normalise(abs));
       inputs.push_back({f.path, f.digest});
       candidate.files.push_back(std::move(f));
+    }
+    // Without directives Cargo reruns the script on any change in its package: unless that is
+    // proven immutable, the whole package is an input.
+    if (!directives.any() && !checksum) {
+      auto tree = describe_package_input(manifest_dir_, normaliser().normalise(manifest_dir_), digests());
+      if (!tree) return "package_too_large";
+      inputs.push_back({tree->path, tree->digest});
+      candidate.files.push_back(std::move(*tree));
     }
     for (const auto& name : directives.env_vars) {
       const char* v = std::getenv(name.c_str());
@@ -135,22 +145,12 @@ class ScriptRun : public CachedJob {
     return std::nullopt;
   }
 
-  // Where what a run reads is keyed otherwise: the rustc toolchain and rustup (by identity), the
-  // registry's packages and an immutable package itself (by version and checksum), and
-  // what the kernel shows as files. OUT_DIR holds outputs.
-  std::vector<std::string> untraced_dirs(bool immutable_package) const {
-    std::string home = home_dir();
+  // Where what a run reads is keyed otherwise: the rustc toolchain and rustup (by identity), and
+  // what the kernel shows as files. OUT_DIR holds outputs. Packages, the registry's included, are
+  // not: Cargo never checks an unpacked crate against its checksum.
+  std::vector<std::string> untraced_dirs() const {
     const char* rustup = std::getenv("RUSTUP_HOME");
-    const char* cargo = std::getenv("CARGO_HOME");
-    std::vector<std::string> dirs{out_dir_,
-                                  sysroot_,
-                                  rustup && *rustup ? rustup : home + "/.rustup",
-                                  std::string(cargo && *cargo ? cargo : home + "/.cargo") + "/registry",
-                                  "/proc",
-                                  "/sys",
-                                  "/dev"};
-    if (immutable_package) dirs.push_back(manifest_dir_);
-    return dirs;
+    return {out_dir_, sysroot_, rustup && *rustup ? rustup : home_dir() + "/.rustup", "/proc", "/sys", "/dev"};
   }
 
   // Every regular file under OUT_DIR. Text with project paths is normalised; a binary file that

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <vector>
 
 #include "util/digest.h"
 #include "util/fs.h"
@@ -10,23 +9,38 @@
 namespace cratecache {
 namespace fs = std::filesystem;
 
+std::vector<std::string> tree_files(const std::string& dir, const DirFilter& skip_dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (skip_dir && it->is_directory(ec) && !it->is_symlink(ec) &&
+        skip_dir(fs::relative(it->path(), dir, ec).string())) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(ec)) files.push_back(fs::relative(it->path(), dir, ec).string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string tree_digest(std::string_view rule, const std::string& dir, const std::vector<std::string>& files,
+                        const FileDigest& file_digest) {
+  Sha256 h;
+  h.field(rule);
+  for (const auto& f : files) {
+    h.field(f);
+    h.field(file_digest(dir + "/" + f));
+  }
+  return h.hex_final();
+}
+
 std::string content_digest(const std::string& path) {
   std::error_code ec;
   auto status = fs::status(path, ec);
   if (ec || !fs::exists(status)) return kAbsent;
   if (!fs::is_directory(status)) return sha256_file(path);
-  std::vector<std::string> files;
-  for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->is_regular_file(ec)) files.push_back(fs::relative(it->path(), path, ec).string());
-  }
-  std::sort(files.begin(), files.end());
-  Sha256 h;
-  h.field("tree");
-  for (const auto& f : files) {
-    h.field(f);
-    h.field(sha256_file(path + "/" + f));
-  }
-  return h.hex_final();
+  return tree_digest("tree", path, tree_files(path), sha256_file);
 }
 
 }  // namespace cratecache

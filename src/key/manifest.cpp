@@ -5,14 +5,16 @@
 #include <sys/stat.h>
 
 #include "key/content_digest.h"
+#include "key/package_tree.h"
 
 namespace cratecache {
 namespace {
 
 using nlohmann::json;
 
-bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser) {
+bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser, StatCache& digests) {
   std::string path = normaliser.restore(f.path);
+  if (f.tree_snapshot) return package_tree_matches(path, {f.digest, *f.tree_snapshot}, digests);
   auto st = stat_file(path);
   if (!st) return f.digest == kAbsent;
   bool is_file = S_ISREG(st->mode);
@@ -46,6 +48,17 @@ ManifestFile describe_input(const std::string& path, std::string normalised_path
   return f;
 }
 
+std::optional<ManifestFile> describe_package_input(const std::string& dir, std::string normalised_path,
+                                                   StatCache& digests) {
+  auto tree = describe_package_tree(dir, digests);
+  if (!tree) return std::nullopt;
+  ManifestFile f;
+  f.path = std::move(normalised_path);
+  f.digest = std::move(tree->digest);
+  f.tree_snapshot = std::move(tree->snapshot);
+  return f;
+}
+
 Manifest Manifest::load(const std::string& path) {
   auto text = try_read_file(path);
   return text ? parse(*text) : Manifest();
@@ -66,6 +79,7 @@ Manifest Manifest::parse(const std::string& text) {
         mf.stat.ctime_ns = f.at(3);
         mf.stat.inode = f.at(4);
         mf.digest = f.at(5);
+        if (f.size() > 6) mf.tree_snapshot = f.at(6).get<std::string>();
         cand.files.push_back(std::move(mf));
       }
       for (const auto& e : c.at("env")) {
@@ -86,7 +100,9 @@ std::string Manifest::serialize() const {
   for (const auto& c : candidates_) {
     json files = json::array();
     for (const auto& f : c.files) {
-      files.push_back(json::array({f.path, f.stat.size, f.stat.mtime_ns, f.stat.ctime_ns, f.stat.inode, f.digest}));
+      json file = json::array({f.path, f.stat.size, f.stat.mtime_ns, f.stat.ctime_ns, f.stat.inode, f.digest});
+      if (f.tree_snapshot) file.push_back(*f.tree_snapshot);
+      files.push_back(std::move(file));
     }
     json env = json::array();
     for (const auto& e : c.env) env.push_back(json::array({e.name, e.value ? json(*e.value) : json(nullptr)}));
@@ -105,7 +121,8 @@ void Manifest::merge(const Manifest& other) {
   }
 }
 
-std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, const Config::EnvLookup& env) const {
+std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, const Config::EnvLookup& env,
+                                           StatCache& digests) const {
   for (const auto& c : candidates_) {
     bool ok = true;
     for (const auto& e : c.env) {
@@ -114,7 +131,7 @@ std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, con
         break;
       }
     }
-    for (size_t i = 0; ok && i < c.files.size(); ++i) ok = file_matches(c.files[i], normaliser);
+    for (size_t i = 0; ok && i < c.files.size(); ++i) ok = file_matches(c.files[i], normaliser, digests);
     if (ok) return c.result_key;
   }
   return std::nullopt;

@@ -56,7 +56,7 @@ int CachedJob::serve_or_produce(const std::function<int()>& produce) {
 }
 
 bool CachedJob::try_replay(bool local_only) {
-  auto key = Manifest::load(manifest_path_).match(normaliser_, getenv_fn);
+  auto key = Manifest::load(manifest_path_).match(normaliser_, getenv_fn, digests_);
   if (!key && !local_only) key = match_remote_manifest();
   if (!key) return false;
   auto entry = store_.get(*key, local_only);
@@ -118,7 +118,7 @@ std::optional<std::string> CachedJob::match_remote_manifest() {
   auto text = store_.get_remote_manifest(input_key_);
   if (!text) return std::nullopt;
   Manifest remote = Manifest::parse(*text);
-  auto key = remote.match(normaliser_, getenv_fn);
+  auto key = remote.match(normaliser_, getenv_fn, digests_);
   if (key && !config_.store_read_only()) {
     Manifest local = Manifest::load(manifest_path_);
     local.merge(remote);
