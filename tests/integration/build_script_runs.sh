@@ -23,14 +23,6 @@ expect_run() {
     fail "$3: expected one '$1' build-script-run of $2; its log lines: ${runs:-none}"
 }
 
-# out_dir ROOT PKG: the OUT_DIR of PKG's script run under ROOT's debug target.
-out_dir() {
-  local d
-  d=$(find "$1/target/debug/build" -maxdepth 2 -path "*/$2-*/out" -type d)
-  [ -n "$d" ] && [ "$(printf '%s\n' "$d" | wc -l)" = 1 ] || fail "expected one OUT_DIR of $2 in $1, got: ${d:-none}"
-  echo "$d"
-}
-
 # script_form ROOT PKG: "entry" while PKG's served build-script binary is left in the store (an
 # entry linked beside the launcher), "real" once it is a file (compiled here, or extracted to run).
 script_form() {

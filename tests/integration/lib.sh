@@ -126,6 +126,14 @@ assert_no_dep_compiles() {
   [ -z "$others" ] || { echo "$others" >&2; fail "$1: dependency compiles were not cached"; }
 }
 
+# out_dir ROOT PKG: the OUT_DIR of PKG's script run under ROOT's debug target.
+out_dir() {
+  local d
+  d=$(find "$1/target/debug/build" -maxdepth 2 -path "*/$2-*/out" -type d)
+  [ -n "$d" ] && [ "$(printf '%s\n' "$d" | wc -l)" = 1 ] || fail "expected one OUT_DIR of $2 in $1, got: ${d:-none}"
+  echo "$d"
+}
+
 # stat KEY: a number from `stats --json` of $CRATECACHE_DIR (default $STORE). KEY may be nested
 # (errors.corrupt_entry); a missing kind inside an object counts as 0, a missing top key fails.
 stat() {
