@@ -12,13 +12,17 @@ namespace fs = std::filesystem;
 std::vector<std::string> tree_files(const std::string& dir, const DirFilter& skip_dir) {
   std::vector<std::string> files;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (skip_dir && it->is_directory(ec) && !it->is_symlink(ec) &&
-        skip_dir(fs::relative(it->path(), dir, ec).string())) {
+  // Entries are `base` + "/" + relative path (fs::relative would resolve every one on disk).
+  std::string base = dir;
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  size_t prefix = base == "/" ? 1 : base.size() + 1;
+  for (fs::recursive_directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string relative = it->path().string().substr(prefix);
+    if (skip_dir && it->is_directory(ec) && !it->is_symlink(ec) && skip_dir(relative)) {
       it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file(ec)) files.push_back(fs::relative(it->path(), dir, ec).string());
+    if (it->is_regular_file(ec)) files.push_back(std::move(relative));
   }
   std::sort(files.begin(), files.end());
   return files;
