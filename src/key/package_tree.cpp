@@ -1,8 +1,7 @@
 #include "key/package_tree.h"
 
-#include <fmt/core.h>
-
 #include <array>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -25,24 +24,26 @@ bool outside_tree(const std::string& relative_dir) {
   return false;
 }
 
-std::optional<std::vector<std::string>> list_tree(const std::string& dir) {
-  std::vector<std::string> files = tree_files(dir, outside_tree);
+std::optional<std::vector<TreeFile>> list_tree(const std::string& dir) {
+  std::vector<TreeFile> files = tree_files(dir, outside_tree);
   if (files.size() > kMaxPackageTreeFiles) return std::nullopt;
   return files;
 }
 
-std::string snapshot_of(const std::string& dir, const std::vector<std::string>& files) {
+std::string snapshot_of(const std::vector<TreeFile>& files) {
   Sha256 h;
   h.field("package-tree-snapshot");
   for (const auto& f : files) {
-    h.field(f);
-    auto st = stat_file(dir + "/" + f);
-    h.field(st ? fmt::format("{} {} {} {} {}", st->size, st->mtime_ns, st->ctime_ns, st->inode, st->device) : "gone");
+    const FileStat& st = f.stat;
+    const uint64_t fields[] = {st.size, static_cast<uint64_t>(st.mtime_ns), static_cast<uint64_t>(st.ctime_ns),
+                               st.inode, st.device};
+    h.field(f.path);
+    h.field(std::string_view(reinterpret_cast<const char*>(fields), sizeof fields));
   }
   return h.hex_final();
 }
 
-std::string digest_of(const std::string& dir, const std::vector<std::string>& files, StatCache& digests) {
+std::string digest_of(const std::string& dir, const std::vector<TreeFile>& files, StatCache& digests) {
   return tree_digest("package-tree", dir, files, [&](const std::string& path) { return digests.digest(path); });
 }
 
@@ -51,17 +52,17 @@ std::string digest_of(const std::string& dir, const std::vector<std::string>& fi
 std::optional<PackageTree> describe_package_tree(const std::string& dir, StatCache& digests) {
   auto files = list_tree(dir);
   if (!files) return std::nullopt;
-  // Snapshot first: a file changed while it is hashed then fails the snapshot at the next lookup.
-  std::string snapshot = snapshot_of(dir, *files);
+  // The snapshot is taken before hashing: a file rewritten meanwhile no longer matches it, so the
+  // next lookup compares content.
+  std::string snapshot = snapshot_of(*files);
   return PackageTree{digest_of(dir, *files, digests), std::move(snapshot)};
 }
 
 bool package_tree_matches(const std::string& dir, const PackageTree& tree, StatCache& digests) {
-  auto files = list_tree(dir);
-  if (!files) return false;
-  if (snapshot_of(dir, *files) == tree.snapshot) return true;
   try {
-    return digest_of(dir, *files, digests) == tree.digest;
+    auto files = list_tree(dir);
+    if (!files) return false;
+    return snapshot_of(*files) == tree.snapshot || digest_of(dir, *files, digests) == tree.digest;
   } catch (const std::exception&) {
     return false;
   }
