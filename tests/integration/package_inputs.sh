@@ -6,16 +6,17 @@
 # script without rerun-if directives (pkgwhole: the whole package is the input, an added file
 # included), a real corpus crate whose script declares nothing (anyhow, copied from Debian's
 # registry), a git dependency without directives (cached and served, an edit to its checkout
-# misses), and a package whose checksum file lists its files (provenpkg: stays immutable, no
-# per-file inputs; Cargo itself refuses an edited listed file). Positive control: an unchanged
-# fresh copy compiles nothing.
+# misses), a path package without directives (pathdep, with cache_path_packages), and a package
+# whose checksum file lists its files (provenpkg: stays immutable, no per-file inputs; Cargo itself
+# refuses an edited listed file). Positive control: an unchanged fresh copy compiles nothing.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 src=$SRC/tests/projects/synthetic/package-inputs
 vendor=$WORK/vendor
 gitrepo=$WORK/gitdep
-runs=(pkgread pkgwhole provenpkg gitdep anyhow)
+runs=(pkgread pkgwhole provenpkg gitdep anyhow pathdep)
+export CRATECACHE_CACHE_PATH_PACKAGES=1 # pathdep's run is cached too
 
 step "a directory source like Debian's, a git repository, a CARGO_HOME using them"
 mkdir -p "$vendor"
@@ -91,6 +92,7 @@ manifests=$STORE/manifests
 grep -rqF "$vendor/pkgread/data.txt" "$manifests" || fail "pkgread's undeclared read of data.txt is not an input"
 grep -rqF "\"$vendor/pkgwhole\"" "$manifests" || fail "pkgwhole's package tree is not an input"
 grep -rqF "\"@@CRATECACHE:CARGO_HOME@@/git/checkouts/gitdep-" "$manifests" || fail "gitdep's checkout tree is not an input"
+grep -rqF "\"@@CRATECACHE:PROJECT@@/pathdep\"" "$manifests" || fail "pathdep's package tree is not an input"
 # (Its compiles have inputs of their own: src/lib.rs, build.rs from rustc's dep-info.)
 for input in "$vendor/provenpkg/data.txt" "\"$vendor/provenpkg\""; do
   ! grep -rqF "$input" "$manifests" || fail "provenpkg is proven immutable, yet its run has the input $input"
@@ -104,7 +106,7 @@ for p in "${runs[@]}"; do
   assert_eq hit "$(run_outcome "$p")" "unchanged fresh copy: run of $p"
 done
 assert_eq "$("$seed/target/debug/package-inputs")" "$("$fresh/target/debug/package-inputs")" "unchanged fresh copy: output"
-for p in pkgread pkgwhole provenpkg gitdep; do
+for p in pkgread pkgwhole provenpkg gitdep pathdep; do
   diff -r "$(out_dir "$seed" "$p")" "$(out_dir "$fresh" "$p")" >&2 || fail "unchanged fresh copy: replayed OUT_DIR of $p"
 done
 
@@ -116,17 +118,19 @@ checkout=$(find "$WORK/cargo-home/git/checkouts" -path '*/gitdep-*/*/message.txt
 [ "$(printf '%s\n' "$checkout" | grep -c .)" = 1 ] || fail "expected one checkout of gitdep, got: ${checkout:-none}"
 echo "gitdep message, edited in the checkout" >"$checkout"
 edited=$(app_copy "$WORK/edited")
+plain=$(app_copy "$WORK/plain")
+for d in "$edited" "$plain"; do echo "pathdep note, edited" >"$d/pathdep/note.txt"; done
 cached_build "$edited"
-for p in pkgread pkgwhole anyhow gitdep; do
+for p in pkgread pkgwhole anyhow gitdep pathdep; do
   assert_eq miss "$(run_outcome "$p")" "edited package: run of $p"
 done
 assert_eq hit "$(run_outcome provenpkg)" "unchanged proven package: run of provenpkg"
 assert_eq 0 "$(log_count miss pkgread build-script)" "pkgread's build-script binary (build.rs unchanged)"
-plain=$(app_copy "$WORK/plain")
 plain_cargo "$plain" build -q || fail "plain build of the edited packages failed"
-same_as_plain "$edited" "$plain" pkgread pkgwhole gitdep
+same_as_plain "$edited" "$plain" pkgread pkgwhole gitdep pathdep
 out=$("$edited/target/debug/package-inputs")
-for want in "pkgread: pkgread data, edited" "pkgwhole: a.txt=hello,b.txt=added" "gitdep: gitdep message, edited in the checkout"; do
+for want in "pkgread: pkgread data, edited" "pkgwhole: a.txt=hello,b.txt=added" "gitdep: gitdep message, edited in the checkout" \
+  "pathdep: pathdep note, edited"; do
   grep -qxF "$want" <<<"$out" || fail "edited packages: '$want' not in the output: $out"
 done
 

@@ -3,5 +3,6 @@ fn main() {
     println!("pkgwhole: {}", pkgwhole::TEMPLATES);
     println!("provenpkg: {}", provenpkg::DATA);
     println!("gitdep: {}", gitdep::MESSAGE);
+    println!("pathdep: {}", pathdep::NOTE);
     println!("anyhow: {}", anyhow::anyhow!("error value"));
 }
