@@ -10,6 +10,7 @@
 
 #include "buildscript/input_trace.h"
 #include "buildscript/launcher.h"
+#include "buildscript/package_checksum.h"
 #include "buildscript/run_key.h"
 #include "config/config.h"
 #include "key/content_digest.h"
@@ -111,18 +112,19 @@ class ScriptRun : public CachedJob {
   // Returns a reason when the run must not be stored.
   std::optional<std::string> store_result(const TeeResult& run, uint64_t run_ms) {
     RerunDirectives directives = parse_rerun_directives(run.out);
-    bool immutable_package = stat_file(manifest_dir_ + "/.cargo-checksum.json").has_value();
-    // Without directives Cargo reruns on any change in the package: only an immutable one is safe.
-    if (!directives.any() && !immutable_package) return "no_rerun_if";
+    // Files Cargo verifies against the checksum file before the run are keyed by the run key.
+    std::optional<PackageChecksum> checksum = proven_package_checksum(manifest_dir_);
 
     std::set<std::string> files;
     for (const auto& p : directives.changed_paths) files.insert(p[0] == '/' ? p : manifest_dir_ + "/" + p);
     std::set<std::string> env_vars(directives.env_vars.begin(), directives.env_vars.end());
     if (trace_) {
-      TracedInputs traced = trace_->inputs(untraced_dirs(immutable_package));
+      TracedInputs traced = trace_->inputs(untraced_dirs());
       if (traced.absent.size() > InputTrace::kMaxAbsent) return "trace_too_large";
+      for (auto& p : traced.files) {
+        if (!checksum || !lists_file(*checksum, manifest_dir_, p)) files.insert(std::move(p));
+      }
       // An absent path is described as absent: it matches again while nothing is there.
-      for (auto& p : traced.files) files.insert(std::move(p));
       for (auto& p : traced.absent) files.insert(std::move(p));
       env_vars.insert(traced.env.begin(), traced.env.end());
     }
@@ -132,6 +134,14 @@ class ScriptRun : public CachedJob {
       ManifestFile f = describe_input(abs, normaliser().normalise(abs));
       inputs.push_back({f.path, f.digest});
       candidate.files.push_back(std::move(f));
+    }
+    // Without directives Cargo reruns the script on any change in its package: unless that is
+    // proven immutable, the whole package is an input.
+    if (!directives.any() && !checksum) {
+      auto tree = describe_package_input(manifest_dir_, normaliser().normalise(manifest_dir_), digests());
+      if (!tree) return "package_too_large";
+      inputs.push_back({tree->path, tree->digest});
+      candidate.files.push_back(std::move(*tree));
     }
     for (const auto& name : env_vars) {
       const char* v = std::getenv(name.c_str());
@@ -150,24 +160,14 @@ class ScriptRun : public CachedJob {
     return std::nullopt;
   }
 
-  // Where what a run reads is keyed otherwise: the rustc toolchain and rustup (by identity), the
-  // registry's packages and an immutable package itself (by version and checksum), and
-  // what the kernel shows as files. OUT_DIR holds outputs; the store is cratecache's own state
-  // (a script's rustc probe through RUSTC_WRAPPER runs cratecache, which reads it).
-  std::vector<std::string> untraced_dirs(bool immutable_package) const {
-    std::string home = home_dir();
+  // Where what a run reads is keyed otherwise: the rustc toolchain and rustup (by identity), and
+  // what the kernel shows as files. OUT_DIR holds outputs; the store is cratecache's own state (a
+  // script's rustc probe through RUSTC_WRAPPER runs cratecache, which reads it). Packages, the
+  // registry's included, are not: Cargo never checks an unpacked crate against its checksum.
+  std::vector<std::string> untraced_dirs() const {
     const char* rustup = std::getenv("RUSTUP_HOME");
-    const char* cargo = std::getenv("CARGO_HOME");
-    std::vector<std::string> dirs{out_dir_,
-                                  config().dir,
-                                  sysroot_,
-                                  rustup && *rustup ? rustup : home + "/.rustup",
-                                  std::string(cargo && *cargo ? cargo : home + "/.cargo") + "/registry",
-                                  "/proc",
-                                  "/sys",
-                                  "/dev"};
-    if (immutable_package) dirs.push_back(manifest_dir_);
-    return dirs;
+    return {out_dir_, config().dir, sysroot_, rustup && *rustup ? rustup : home_dir() + "/.rustup",
+            "/proc",  "/sys",       "/dev"};
   }
 
   // Every regular file under OUT_DIR. Text with project paths is normalised; a binary file that

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "buildscript/package_checksum.h"
 #include "key/content_digest.h"
 #include "key/key_inputs.h"
 #include "util/fs.h"
@@ -55,7 +56,7 @@ bool is_keyed_build_env_var(const std::string& name) {
 
 std::string compute_run_key(const RunKeyContext& ctx, KeyInputs* record) {
   KeyHasher h(record);
-  h.field("cratecache-run-key-v1");
+  h.field("cratecache-run-key-v2");
   h.input("script binary", "", ctx.script_digest);
   h.input("package dir", "", ctx.normaliser.normalise(ctx.manifest_dir));
 
@@ -88,11 +89,12 @@ std::string compute_run_key(const RunKeyContext& ctx, KeyInputs* record) {
     h.input("tool", tool, tool_digest(tool, ctx.digests));
   }
 
-  // A registry or directory-source package is immutable: its checksum file names its content.
-  // Otherwise the manifest is the best short name for it; rerun-if-changed files add the rest.
-  std::string checksum = ctx.manifest_dir + "/.cargo-checksum.json";
+  // A package proven immutable is named by its checksum file, which holds the digest of every file
+  // Cargo verifies. Otherwise by its manifest; the files the run depends on are then second-level
+  // inputs (rerun-if-changed files, traced reads, or the whole tree without directives).
+  auto checksum = proven_package_checksum(ctx.manifest_dir);
   h.field("package");
-  h.input("package", "", stat_file(checksum) ? content_digest(checksum) : content_digest(ctx.manifest_dir + "/Cargo.toml"));
+  h.input("package", "", content_digest(checksum ? checksum->file : ctx.manifest_dir + "/Cargo.toml"));
 
   // What the libraries the script links read when it runs, as their own scripts declared it.
   // Absent from the key when empty, so runs without such inputs keep their keys.

@@ -2,7 +2,12 @@
 // The content of an input path as one digest: a file's SHA-256, a directory's digest over its
 // whole tree (names and contents; Cargo treats a rerun-if-changed directory that way), or
 // kAbsent for a path that does not exist (a state that can match again later).
+#include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/fs.h"
 
 namespace cratecache {
 
@@ -10,5 +15,22 @@ inline constexpr const char* kAbsent = "absent";
 
 // Throws std::runtime_error when the path exists but cannot be read.
 std::string content_digest(const std::string& path);
+
+// The regular files under `dir` (symlinks to files included, symlinks to directories not
+// entered), sorted by relative path, with their stat, without entering the subdirectories for
+// which `skip_dir` (given a relative path) is true. Throws std::runtime_error when a directory
+// cannot be read.
+struct TreeFile {
+  std::string path;  // relative to the tree's root
+  FileStat stat;
+};
+using DirFilter = std::function<bool(const std::string& relative_dir)>;
+std::vector<TreeFile> tree_files(const std::string& dir, const DirFilter& skip_dir = nullptr);
+
+// A digest over the names and contents of `files` under `dir`; `rule` names how the files were
+// chosen, so trees listed by different rules never compare equal.
+using FileDigest = std::function<std::string(const std::string& path)>;
+std::string tree_digest(std::string_view rule, const std::string& dir, const std::vector<TreeFile>& files,
+                        const FileDigest& file_digest);
 
 }  // namespace cratecache

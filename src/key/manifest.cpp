@@ -5,14 +5,16 @@
 #include <sys/stat.h>
 
 #include "key/content_digest.h"
+#include "key/package_tree.h"
 
 namespace cratecache {
 namespace {
 
 using nlohmann::json;
 
-bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser) {
+bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser, StatCache& digests) {
   std::string path = normaliser.restore(f.path);
+  if (f.tree_snapshot) return package_tree_matches(path, {f.digest, *f.tree_snapshot}, digests);
   auto st = stat_file(path);
   if (!st) return f.digest == kAbsent;
   bool is_file = S_ISREG(st->mode);
@@ -37,12 +39,12 @@ bool env_matches(const EnvDep& e, const PathNormaliser& normaliser, const Config
 
 // The first input of `c` that differs from now: an env-dep (index < env.size()) or a file.
 std::optional<size_t> first_mismatch(const ManifestCandidate& c, const PathNormaliser& normaliser,
-                                     const Config::EnvLookup& env) {
+                                     const Config::EnvLookup& env, StatCache& digests) {
   for (size_t i = 0; i < c.env.size(); ++i) {
     if (!env_matches(c.env[i], normaliser, env)) return i;
   }
   for (size_t i = 0; i < c.files.size(); ++i) {
-    if (!file_matches(c.files[i], normaliser)) return c.env.size() + i;
+    if (!file_matches(c.files[i], normaliser, digests)) return c.env.size() + i;
   }
   return std::nullopt;
 }
@@ -50,6 +52,7 @@ std::optional<size_t> first_mismatch(const ManifestCandidate& c, const PathNorma
 std::string describe_mismatch(const ManifestCandidate& c, size_t index, const PathNormaliser& normaliser) {
   if (index < c.env.size()) return "env " + c.env[index].name + " changed";
   const ManifestFile& f = c.files[index - c.env.size()];
+  if (f.tree_snapshot) return "package tree " + f.path + " changed";
   bool exists_now = stat_file(normaliser.restore(f.path)).has_value();
   if (f.digest == kAbsent) return "file " + f.path + " appeared";
   return "file " + f.path + (exists_now ? " changed" : " vanished");
@@ -63,6 +66,17 @@ ManifestFile describe_input(const std::string& path, std::string normalised_path
   auto st = stat_file(path);
   if (st) f.stat = *st;
   f.digest = content_digest(path);
+  return f;
+}
+
+std::optional<ManifestFile> describe_package_input(const std::string& dir, std::string normalised_path,
+                                                   StatCache& digests) {
+  auto tree = describe_package_tree(dir, digests);
+  if (!tree) return std::nullopt;
+  ManifestFile f;
+  f.path = std::move(normalised_path);
+  f.digest = std::move(tree->digest);
+  f.tree_snapshot = std::move(tree->snapshot);
   return f;
 }
 
@@ -86,6 +100,7 @@ Manifest Manifest::parse(const std::string& text) {
         mf.stat.ctime_ns = f.at(3);
         mf.stat.inode = f.at(4);
         mf.digest = f.at(5);
+        if (f.size() > 6) mf.tree_snapshot = f.at(6).get<std::string>();
         cand.files.push_back(std::move(mf));
       }
       for (const auto& e : c.at("env")) {
@@ -109,7 +124,9 @@ std::string Manifest::serialize() const {
   for (const auto& c : candidates_) {
     json files = json::array();
     for (const auto& f : c.files) {
-      files.push_back(json::array({f.path, f.stat.size, f.stat.mtime_ns, f.stat.ctime_ns, f.stat.inode, f.digest}));
+      json file = json::array({f.path, f.stat.size, f.stat.mtime_ns, f.stat.ctime_ns, f.stat.inode, f.digest});
+      if (f.tree_snapshot) file.push_back(*f.tree_snapshot);
+      files.push_back(std::move(file));
     }
     json env = json::array();
     for (const auto& e : c.env) env.push_back(json::array({e.name, e.value ? json(*e.value) : json(nullptr)}));
@@ -132,17 +149,19 @@ void Manifest::merge(const Manifest& other) {
   }
 }
 
-std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, const Config::EnvLookup& env) const {
+std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, const Config::EnvLookup& env,
+                                           StatCache& digests) const {
   for (const auto& c : candidates_) {
-    if (!first_mismatch(c, normaliser, env)) return c.result_key;
+    if (!first_mismatch(c, normaliser, env, digests)) return c.result_key;
   }
   return std::nullopt;
 }
 
-std::vector<std::string> Manifest::mismatches(const PathNormaliser& normaliser, const Config::EnvLookup& env) const {
+std::vector<std::string> Manifest::mismatches(const PathNormaliser& normaliser, const Config::EnvLookup& env,
+                                              StatCache& digests) const {
   std::vector<std::string> out;
   for (const auto& c : candidates_) {
-    auto index = first_mismatch(c, normaliser, env);
+    auto index = first_mismatch(c, normaliser, env, digests);
     out.push_back(index ? describe_mismatch(c, *index, normaliser) : "matches now");
   }
   return out;

@@ -10,6 +10,7 @@
 #include "key/dep_info.h"
 #include "key/key_inputs.h"
 #include "key/path_normaliser.h"
+#include "key/stat_cache.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -18,10 +19,15 @@ struct ManifestFile {
   std::string path;  // normalised
   FileStat stat;     // as last seen (size, mtime, ctime, inode)
   std::string digest;
+  // Set for a package's whole tree (key/package_tree.h): its files' snapshot; `digest` is the tree's.
+  std::optional<std::string> tree_snapshot;
 };
 
 // Snapshot of an input as it is now: stat and content digest (kAbsent when missing).
 ManifestFile describe_input(const std::string& path, std::string normalised_path);
+// A package dir as one input, its whole tree; nullopt when it has too many files to key.
+std::optional<ManifestFile> describe_package_input(const std::string& dir, std::string normalised_path,
+                                                   StatCache& digests);
 
 struct ManifestCandidate {
   std::vector<ManifestFile> files;
@@ -41,7 +47,9 @@ class Manifest {
 
   // The result key of the first candidate whose files and env-deps all match what is on disk and
   // in the environment now. Files whose stat changed are re-hashed; a file that is gone is a mismatch.
-  std::optional<std::string> match(const PathNormaliser& normaliser, const Config::EnvLookup& env) const;
+  // A package tree whose files' stat changed is re-hashed through `digests`.
+  std::optional<std::string> match(const PathNormaliser& normaliser, const Config::EnvLookup& env,
+                                   StatCache& digests) const;
   // Newest first; an older candidate with the same result key is dropped.
   void add(ManifestCandidate candidate);
   // Adds the other manifest's candidates after this one's (a remote manifest merged locally).
@@ -49,7 +57,8 @@ class Manifest {
 
   // For `cratecache explain`: why each candidate does not match now ("file X changed", "env Y
   // changed"; values are never shown), in candidate order.
-  std::vector<std::string> mismatches(const PathNormaliser& normaliser, const Config::EnvLookup& env) const;
+  std::vector<std::string> mismatches(const PathNormaliser& normaliser, const Config::EnvLookup& env,
+                                      StatCache& digests) const;
   size_t size() const { return candidates_.size(); }
 
   // What the input key was made of, and whose it is (for `cratecache explain`).

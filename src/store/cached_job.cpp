@@ -59,7 +59,7 @@ int CachedJob::serve_or_produce(const std::function<int()>& produce) {
 }
 
 bool CachedJob::try_replay(bool local_only) {
-  auto key = Manifest::load(manifest_path_).match(normaliser_, getenv_fn);
+  auto key = Manifest::load(manifest_path_).match(normaliser_, getenv_fn, digests_);
   if (!key && !local_only) key = match_remote_manifest();
   if (!key) return false;
   auto entry = store_.get(*key, local_only);
@@ -122,7 +122,7 @@ std::optional<std::string> CachedJob::match_remote_manifest() {
   auto text = store_.get_remote_manifest(input_key_);
   if (!text) return std::nullopt;
   Manifest remote = Manifest::parse(*text);
-  auto key = remote.match(normaliser_, getenv_fn);
+  auto key = remote.match(normaliser_, getenv_fn, digests_);
   if (key && !config_.store_read_only()) {
     Manifest local = Manifest::load(manifest_path_);
     local.merge(remote);
@@ -151,7 +151,7 @@ void CachedJob::record_miss() {
   try {
     miss_inputs_ = key_inputs();
     MissRecord r{static_cast<int64_t>(::time(nullptr)), name_, kind_, input_key_, miss_inputs_, {}};
-    r.mismatches = Manifest::load(manifest_path_).mismatches(normaliser_, getenv_fn);
+    r.mismatches = Manifest::load(manifest_path_).mismatches(normaliser_, getenv_fn, digests_);
     if (!config_.store_read_only()) write_miss_record(config_.dir, r);
   } catch (const std::exception& e) {
     warn("cannot record why {} missed: {}", name_, e.what());

@@ -32,6 +32,10 @@ void write_all(int fd, std::string_view data, const std::string& path) {
 std::optional<FileStat> stat_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return file_stat_of(st);
+}
+
+FileStat file_stat_of(const struct ::stat& st) {
   FileStat fs;
   fs.size = static_cast<uint64_t>(st.st_size);
   fs.mtime_ns = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+struct stat;
+
 namespace cratecache {
 
 // What the stat cache compares to decide a file is unchanged since it was hashed.
@@ -19,6 +21,7 @@ struct FileStat {
 };
 
 std::optional<FileStat> stat_file(const std::string& path);
+FileStat file_stat_of(const struct ::stat& st);
 // Throws std::runtime_error with the path and errno text.
 std::string read_file(const std::string& path);
 std::optional<std::string> try_read_file(const std::string& path);

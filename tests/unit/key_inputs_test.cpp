@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "key/manifest.h"
+#include "key/stat_cache.h"
+#include "scratch_dir.h"
 
 namespace cratecache {
 namespace {
@@ -56,8 +58,11 @@ TEST(Manifest, KeepsItsDescriptionAndNamesTheMismatch) {
   EXPECT_EQ("lib", back.description().kind);
   EXPECT_EQ(m.description().inputs, back.description().inputs);
   Config::EnvLookup no_env = [](const char*) -> const char* { return nullptr; };
-  EXPECT_EQ(std::vector<std::string>{"env CRATECACHE_TEST_UNSET_VAR changed"}, back.mismatches(PathNormaliser(), no_env));
-  EXPECT_FALSE(back.match(PathNormaliser(), no_env));
+  ScratchDir scratch("key-inputs");
+  StatCache digests((scratch.path() / "stat").string());
+  EXPECT_EQ(std::vector<std::string>{"env CRATECACHE_TEST_UNSET_VAR changed"},
+            back.mismatches(PathNormaliser(), no_env, digests));
+  EXPECT_FALSE(back.match(PathNormaliser(), no_env, digests));
 }
 
 }  // namespace

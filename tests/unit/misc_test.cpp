@@ -81,13 +81,14 @@ TEST(Manifest, MatchesByStatOrContentAndRoundTrips) {
   m.add(c);
   Manifest copy = Manifest::parse(m.serialize());
   auto no_env = [](const char*) -> const char* { return nullptr; };
-  EXPECT_EQ(copy.match(n, no_env).value_or(""), "tc/r1");
+  StatCache digests((dir / "stat").string());
+  EXPECT_EQ(copy.match(n, no_env, digests).value_or(""), "tc/r1");
   auto with_var = [](const char* name) -> const char* { return std::string(name) == "MY_VAR" ? "1" : nullptr; };
-  EXPECT_FALSE(copy.match(n, with_var)) << "an env-dep that changed must not match";
+  EXPECT_FALSE(copy.match(n, with_var, digests)) << "an env-dep that changed must not match";
   write_file_atomic(file, "fn main() { changed(); }");
-  EXPECT_FALSE(copy.match(n, no_env)) << "changed content must not match";
+  EXPECT_FALSE(copy.match(n, no_env, digests)) << "changed content must not match";
   write_file_atomic(file, "fn main() {}");
-  EXPECT_EQ(copy.match(n, no_env).value_or(""), "tc/r1") << "same content, new inode: matches by digest";
+  EXPECT_EQ(copy.match(n, no_env, digests).value_or(""), "tc/r1") << "same content, new inode: matches by digest";
 }
 
 TEST(SingleFlight, SecondHolderWaitsAndLockDiesWithItsOwner) {
@@ -201,14 +202,15 @@ TEST(Manifest, EnvDepWithAProjectPathMatchesInAnotherProject) {
   c.result_key = "tc/r";
   Manifest m;
   m.add(c);
+  StatCache digests("/nonexistent/stat");
   auto env_b = [](const char* n) -> const char* {
     return std::string(n) == "OUT_DIR" ? "/elsewhere/p2/target/debug/build/x-1/out" : nullptr;
   };
-  EXPECT_EQ(m.match(b, env_b).value_or(""), "tc/r");
+  EXPECT_EQ(m.match(b, env_b, digests).value_or(""), "tc/r");
   auto env_other = [](const char* n) -> const char* {
     return std::string(n) == "OUT_DIR" ? "/elsewhere/p2/target/debug/build/x-2/out" : nullptr;
   };
-  EXPECT_FALSE(m.match(b, env_other));
+  EXPECT_FALSE(m.match(b, env_other, digests));
 }
 
 }  // namespace
