@@ -28,7 +28,7 @@ bool under_any(const std::string& path, const std::vector<std::string>& dirs) {
 }
 
 struct TraceLines {
-  std::set<std::string> read, written, absent, run;
+  std::set<std::string> read, written, absent, run, looked_up;
 };
 
 TraceLines parse_trace(const std::string& text) {
@@ -41,6 +41,7 @@ TraceLines parse_trace(const std::string& text) {
       case 'w': t.written.insert(std::move(path)); break;
       case 'a': t.absent.insert(std::move(path)); break;
       case 'x': t.run.insert(std::move(path)); break;
+      case 'p': t.looked_up.insert(path.substr(1)); break;
       default: break;  // a line of a newer library
     }
   });
@@ -165,7 +166,6 @@ InputTrace::~InputTrace() {
 TracedInputs InputTrace::inputs(const std::vector<std::string>& skip) const {
   TraceLines trace = parse_trace(try_read_file(file_).value_or(""));
   std::set<std::string> env;
-  if (!trace.run.empty()) env.insert("PATH");  // a name looked up on another PATH may be another program
   // A script's interpreter ran too; a shell script's variables may choose what it runs next.
   std::vector<std::string> pending(trace.run.begin(), trace.run.end());
   for (size_t interpreters = 0; !pending.empty();) {
@@ -206,6 +206,7 @@ TracedInputs InputTrace::inputs(const std::vector<std::string>& skip) const {
     out.absent.push_back(path);
   }
   out.env.assign(env.begin(), env.end());
+  out.path_lookups.assign(trace.looked_up.begin(), trace.looked_up.end());
   return out;
 }
 

@@ -17,9 +17,12 @@ struct TracedInputs {
   std::vector<std::string> files;
   // Paths looked for and not found: inputs while absent (one that appears is a change).
   std::vector<std::string> absent;
-  // PATH when a program was run, and the variables the shell scripts run refer to (a version
-  // manager's shim choosing an interpreter by PYENV_VERSION): inputs by value.
+  // The variables the shell scripts run refer to (a version manager's shim choosing an
+  // interpreter by PYENV_VERSION): inputs by value.
   std::vector<std::string> env;
+  // Program names looked up on PATH: inputs by what each finds on PATH when matched (another
+  // user's PATH that finds the same program matches; one that finds another does not).
+  std::vector<std::string> path_lookups;
 };
 
 class InputTrace {

@@ -118,8 +118,9 @@ class ScriptRun : public CachedJob {
     std::set<std::string> files;
     for (const auto& p : directives.changed_paths) files.insert(p[0] == '/' ? p : manifest_dir_ + "/" + p);
     std::set<std::string> env_vars(directives.env_vars.begin(), directives.env_vars.end());
+    TracedInputs traced;
     if (trace_) {
-      TracedInputs traced = trace_->inputs(untraced_dirs());
+      traced = trace_->inputs(untraced_dirs());
       if (traced.absent.size() > InputTrace::kMaxAbsent) return "trace_too_large";
       for (auto& p : traced.files) {
         if (!checksum || !lists_file(*checksum, manifest_dir_, p)) files.insert(std::move(p));
@@ -132,6 +133,11 @@ class ScriptRun : public CachedJob {
     std::vector<SourceDigest> inputs;
     for (const auto& abs : files) {
       ManifestFile f = describe_input(abs, normaliser().normalise(abs));
+      inputs.push_back({f.path, f.digest});
+      candidate.files.push_back(std::move(f));
+    }
+    for (const auto& name : traced.path_lookups) {
+      ManifestFile f = describe_path_lookup(name, digests());
       inputs.push_back({f.path, f.digest});
       candidate.files.push_back(std::move(f));
     }

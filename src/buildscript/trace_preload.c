@@ -6,6 +6,7 @@
 //   a <path>  looked for and not there (open, stat or access failing with ENOENT or ENOTDIR:
 //             a header not in an earlier include dir, a .pc file not in an earlier search dir)
 //   x <path>  program started (exec*, posix_spawn*), after the PATH lookup, whose misses are "a"
+//   p /<name> a program name looked up on PATH (the name may find another program on another PATH)
 // Plain C and libc only: it is loaded into every process of the run. Calls made inside libc itself
 // (the dynamic loader, locale files, the PATH search of system()) are not seen, nor are statically
 // linked programs: tracing finds what it can, it does not prove completeness.
@@ -239,9 +240,15 @@ static void record_program(const char* file) {
   if (strchr(file, '/')) {
     record(AT_FDCWD, file, 'x');
   } else {
+    size_t file_len = strlen(file);
+    char looked_up[PATH_MAX];
+    if (file_len + 2 <= sizeof looked_up) {
+      looked_up[0] = '/';
+      memcpy(looked_up + 1, file, file_len + 1);
+      record(AT_FDCWD, looked_up, 'p');
+    }
     const char* search = getenv("PATH");
     if (!search) search = "/bin:/usr/bin";  // glibc's default
-    size_t file_len = strlen(file);
     for (const char* dir = search;; ++dir) {
       const char* end = strchrnul(dir, ':');
       size_t dir_len = (size_t)(end - dir);

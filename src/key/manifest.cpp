@@ -4,15 +4,36 @@
 
 #include <sys/stat.h>
 
+#include <climits>
+#include <cstdlib>
+
 #include "key/content_digest.h"
 #include "key/package_tree.h"
+#include "util/process.h"
 
 namespace cratecache {
 namespace {
 
 using nlohmann::json;
 
+// A path lookup's name, recorded where a path would be (no root's token: never rewritten).
+constexpr std::string_view kPathLookup = "@@CRATECACHE:PATH-LOOKUP@@/";
+
+std::string found_on_path(const std::string& name, StatCache& digests) {
+  auto found = find_in_path(name);
+  if (!found) return kAbsent;
+  char resolved[PATH_MAX];
+  return digests.digest(::realpath(found->c_str(), resolved) ? resolved : *found);
+}
+
 bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser, StatCache& digests) {
+  if (f.path.starts_with(kPathLookup)) {
+    try {
+      return found_on_path(f.path.substr(kPathLookup.size()), digests) == f.digest;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
   std::string path = normaliser.restore(f.path);
   if (f.tree_snapshot) return package_tree_matches(path, {f.digest, *f.tree_snapshot}, digests);
   auto st = stat_file(path);
@@ -53,6 +74,7 @@ std::string describe_mismatch(const ManifestCandidate& c, size_t index, const Pa
   if (index < c.env.size()) return "env " + c.env[index].name + " changed";
   const ManifestFile& f = c.files[index - c.env.size()];
   if (f.tree_snapshot) return "package tree " + f.path + " changed";
+  if (f.path.starts_with(kPathLookup)) return "program " + f.path.substr(kPathLookup.size()) + " on PATH changed";
   bool exists_now = stat_file(normaliser.restore(f.path)).has_value();
   if (f.digest == kAbsent) return "file " + f.path + " appeared";
   return "file " + f.path + (exists_now ? " changed" : " vanished");
@@ -66,6 +88,13 @@ ManifestFile describe_input(const std::string& path, std::string normalised_path
   auto st = stat_file(path);
   if (st) f.stat = *st;
   f.digest = content_digest(path);
+  return f;
+}
+
+ManifestFile describe_path_lookup(const std::string& name, StatCache& digests) {
+  ManifestFile f;
+  f.path = std::string(kPathLookup) + name;
+  f.digest = found_on_path(name, digests);
   return f;
 }
 

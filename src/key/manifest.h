@@ -25,6 +25,8 @@ struct ManifestFile {
 
 // Snapshot of an input as it is now: stat and content digest (kAbsent when missing).
 ManifestFile describe_input(const std::string& path, std::string normalised_path);
+// A program name as one input: what it finds on PATH now, by content (kAbsent: nothing).
+ManifestFile describe_path_lookup(const std::string& name, StatCache& digests);
 // A package dir as one input, its whole tree; nullopt when it has too many files to key.
 std::optional<ManifestFile> describe_package_input(const std::string& dir, std::string normalised_path,
                                                    StatCache& digests);

@@ -88,14 +88,21 @@ grep -qF "gitdep: gitdep message at the locked commit" <("$seed/target/debug/pac
   fail "seed: unexpected output: $("$seed/target/debug/package-inputs")"
 
 step "what the stored manifests key on"
-manifests=$STORE/manifests
-grep -rqF "$vendor/pkgread/data.txt" "$manifests" || fail "pkgread's undeclared read of data.txt is not an input"
-grep -rqF "\"$vendor/pkgwhole\"" "$manifests" || fail "pkgwhole's package tree is not an input"
-grep -rqF "\"@@CRATECACHE:CARGO_HOME@@/git/checkouts/gitdep-" "$manifests" || fail "gitdep's checkout tree is not an input"
-grep -rqF "\"@@CRATECACHE:PROJECT@@/pathdep\"" "$manifests" || fail "pathdep's package tree is not an input"
+# Every second-level input (a candidate's files), one path a line, quoted.
+inputs=$WORK/manifest-inputs
+find "$STORE/manifests" -name '*.json' -exec python3 -c '
+import json, sys
+for path in sys.argv[1:]:
+    for c in json.load(open(path))["candidates"]:
+        for f in c["files"]:
+            print(chr(34) + f[0] + chr(34))' {} + >"$inputs"
+grep -qF "$vendor/pkgread/data.txt" "$inputs" || fail "pkgread's undeclared read of data.txt is not an input"
+grep -qF "\"$vendor/pkgwhole\"" "$inputs" || fail "pkgwhole's package tree is not an input"
+grep -qF "\"@@CRATECACHE:CARGO_HOME@@/git/checkouts/gitdep-" "$inputs" || fail "gitdep's checkout tree is not an input"
+grep -qF "\"@@CRATECACHE:PROJECT@@/pathdep\"" "$inputs" || fail "pathdep's package tree is not an input"
 # (Its compiles have inputs of their own: src/lib.rs, build.rs from rustc's dep-info.)
 for input in "$vendor/provenpkg/data.txt" "\"$vendor/provenpkg\""; do
-  ! grep -rqF "$input" "$manifests" || fail "provenpkg is proven immutable, yet its run has the input $input"
+  ! grep -qF "$input" "$inputs" || fail "provenpkg is proven immutable, yet its run has the input $input"
 done
 
 step "positive control: a fresh copy, nothing changed"

@@ -62,7 +62,9 @@ TEST(InputTrace, FindsWhatTheRunLookedForAndRan) {
   EXPECT_TRUE(has(traced.absent, dir + "/first/tool")) << "the PATH entry before the hit";
   EXPECT_TRUE(has(traced.files, dir + "/later/tool"));
   EXPECT_TRUE(has(traced.files, "/bin/sh") || has(traced.files, "/usr/bin/sh")) << "the script's interpreter";
-  EXPECT_TRUE(has(traced.env, "PATH"));
+  EXPECT_TRUE(has(traced.path_lookups, "tool")) << "a name looked up on PATH";
+  EXPECT_FALSE(has(traced.path_lookups, "/usr/bin/env")) << "a program started by path";
+  EXPECT_FALSE(has(traced.env, "PATH")) << "PATH itself is not an input: what its names find is";
   EXPECT_TRUE(has(traced.env, "CRATECACHE_TEST_CHOICE"));
   EXPECT_TRUE(has(traced.env, "OTHER_CHOICE"));
   EXPECT_FALSE(has(traced.env, "HOME")) << "a session variable";
