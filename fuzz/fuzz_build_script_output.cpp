@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "buildscript/directives.h"
+#include "key/directives.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto d = cratecache::parse_rerun_directives(std::string_view(reinterpret_cast<const char*>(data), size));
