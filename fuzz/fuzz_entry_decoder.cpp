@@ -3,7 +3,7 @@
 #include <cstring>
 #include <string>
 
-#include "store/entry.h"
+#include "entry/entry.h"
 #include "util/digest.h"
 
 namespace {

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <string>
 
-#include "store/entry.h"
+#include "entry/entry.h"
 
 using cratecache::Blob;
 using cratecache::Entry;

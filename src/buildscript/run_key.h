@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "config/config.h"
+#include "util/env.h"
 #include "key/host_cpu.h"
 #include "key/key_inputs.h"
 #include "key/path_normaliser.h"
@@ -20,7 +20,7 @@ struct RunKeyContext {
   std::string rustc_identity;  // of $RUSTC, which scripts may probe
   std::string manifest_dir;  // CARGO_MANIFEST_DIR, the script's working directory
   const PathNormaliser& normaliser;
-  Config::EnvLookup env;
+  EnvLookup env;
   std::vector<std::string> env_names;
   StatCache& digests;
   // The declared-inputs closure of the script binary (key/declared_closure.h); "" when empty.

@@ -12,21 +12,16 @@
 #include "cli/stats_command.h"
 #include "config/config.h"
 #include "manager/gc.h"
-#include "manager/project_record.h"
+#include "store/project_db.h"
 #include "manager/report.h"
 #include "manager/verify.h"
 #include "manager/warm.h"
-#include "store/tiered_storage.h"
+#include "store/store.h"
+#include "util/process.h"
 #include "util/fs.h"
 
 namespace cratecache {
 namespace {
-
-std::string own_executable() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "cratecache";
-}
 
 constexpr const char* kDescription =
     "cratecache: a shared build cache for Cargo.\n"
@@ -34,7 +29,7 @@ constexpr const char* kDescription =
     "(or run `cratecache setup` once). Settings: docs/config.md (CRATECACHE_DIR, CRATECACHE_MAX_SIZE, ...).";
 
 int list_projects(const Config& config) {
-  auto records = ProjectDb(config.dir).list();
+  auto records = ProjectDb(StoreLayout(config.dir)).list();
   if (records.empty()) {
     fmt::print("No projects recorded yet in {}.\n", config.dir);
     return 0;
@@ -118,13 +113,13 @@ int run_cli(const std::vector<std::string>& args) {
     Config config = Config::load_from_environment();
     if (*stats) return print_stats(config, as_json);
     if (*zero) return zero_stats(config);
-    if (*setup) return setup_cargo_config(own_executable());
+    if (*setup) return setup_cargo_config(own_executable_path());
     if (*projects) return list_projects(config);
     if (*verify) return run_verify(config, remove_bad);
     if (*report) return write_html_report(config, report_file);
     if (*explain) return explain_misses(config, explain_name);
     if (*flush) {
-      if (flush_uploads(config.dir, flush_timeout)) return 0;
+      if (flush_uploads(StoreLayout(config.dir), flush_timeout)) return 0;
       fmt::print(stderr, "cratecache: uploads still running after {} s\n", flush_timeout);
       return 1;
     }

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "key/manifest.h"
-#include "store/miss_record.h"
+#include "job/miss_record.h"
 
 namespace cratecache {
 namespace {
@@ -39,7 +39,7 @@ std::optional<Nearest> nearest_stored(const Config& config, const MissRecord& r)
   std::optional<Nearest> best;
   std::error_code ec;
   const std::string crate_field = "\"crate\":\"" + r.name + "\"";
-  for (std::filesystem::recursive_directory_iterator it(config.dir + "/manifests", ec), end; !ec && it != end;
+  for (std::filesystem::recursive_directory_iterator it(StoreLayout(config.dir).manifests_dir(), ec), end; !ec && it != end;
        it.increment(ec)) {
     if (it->path().extension() != ".json" || it->path().stem() == r.input_key) continue;
     auto text = try_read_file(it->path().string());
@@ -88,7 +88,7 @@ void print_full(const Config& config, const MissRecord& r) {
 }  // namespace
 
 int explain_misses(const Config& config, const std::string& name) {
-  auto records = read_miss_records(config.dir);
+  auto records = read_miss_records(StoreLayout(config.dir));
   if (name.empty()) {
     if (records.empty()) fmt::print("No misses recorded in {}.\n", config.dir);
     for (size_t i = 0; i < records.size() && i < kListed; ++i) {

@@ -6,6 +6,7 @@
 
 #include "store/local_store.h"
 #include "store/stats.h"
+#include "util/units.h"
 
 namespace cratecache {
 namespace {
@@ -13,8 +14,10 @@ namespace {
 using nlohmann::json;
 
 json stats_document(const Config& config) {
-  auto totals = Stats(config.dir).totals();
-  StoreUsage usage = LocalStore(config.dir, config.max_size).usage();
+  StoreLayout layout(config.dir);
+  auto totals = Stats(layout).totals();
+  LocalStore store(layout, config.max_size);
+  StoreUsage usage = store.usage();
   json doc = {{"hits", 0},        {"misses", 0},          {"not_cached", json::object()},
               {"errors", json::object()}, {"hits_by_kind", json::object()}, {"misses_by_kind", json::object()},
               {"single_flight_waits", 0}, {"remote_hits", 0}, {"remote_uploads", 0},
@@ -22,7 +25,7 @@ json stats_document(const Config& config) {
               {"evicted", 0},     {"time_saved_s", 0.0},  {"cache_dir", config.dir},
               {"read_only", config.store_read_only()}};
   json toolchains = json::array();
-  for (const auto& t : LocalStore(config.dir, config.max_size).usage_by_toolchain()) {
+  for (const auto& t : store.usage_by_toolchain()) {
     toolchains.push_back({{"id", t.id}, {"release", t.release}, {"entries", t.usage.entries},
                           {"bytes", t.usage.bytes}, {"last_used", t.last_used}});
   }
@@ -46,17 +49,6 @@ json stats_document(const Config& config) {
   return doc;
 }
 
-std::string human_bytes(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  return fmt::format("{:.1f} {}", v, units[u]);
-}
-
 }  // namespace
 
 int print_stats(const Config& config, bool as_json) {
@@ -76,7 +68,7 @@ int print_stats(const Config& config, bool as_json) {
   fmt::print("Not cached\n");
   for (auto& [reason, n] : doc["not_cached"].items()) fmt::print("  {:<20} {}\n", reason, n.get<int64_t>());
   if (!doc["errors"].empty()) {
-    fmt::print("Errors (warnings during build-script runs are in {}/warnings.log)\n", config.dir);
+    fmt::print("Errors (warnings during build-script runs are in {})\n", StoreLayout(config.dir).warnings_log());
     for (auto& [kind, n] : doc["errors"].items()) fmt::print("  {:<20} {}\n", kind, n.get<int64_t>());
   }
   fmt::print("Entries                {}\n", doc["entries"].get<uint64_t>());
@@ -92,7 +84,7 @@ int print_stats(const Config& config, bool as_json) {
 }
 
 int zero_stats(const Config& config) {
-  Stats(config.dir).zero();
+  Stats(StoreLayout(config.dir)).zero();
   fmt::print("Statistics zeroed.\n");
   return 0;
 }

@@ -13,7 +13,7 @@
 namespace cratecache {
 namespace {
 
-std::string default_dir(const Config::EnvLookup& env) {
+std::string default_dir(const EnvLookup& env) {
   if (const char* xdg = env("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/cratecache";
   const char* home = env("HOME");
   return (home && *home ? std::string(home) : home_dir()) + "/.cache/cratecache";

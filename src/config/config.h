@@ -2,11 +2,11 @@
 // Settings come from $CRATECACHE_DIR/config.toml, then environment variables (which win).
 // The full list, with defaults, is in docs/config.md.
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 
-#include "store/codec.h"
+#include "entry/codec.h"
+#include "util/env.h"
 
 namespace cratecache {
 
@@ -31,7 +31,6 @@ struct Config {
   std::string signing_key;              // CRATECACHE_SIGNING_KEY / signing_key: HMAC key file
   bool require_signature = false;       // CRATECACHE_REQUIRE_SIGNATURE / require_signature
 
-  using EnvLookup = std::function<const char*(const char*)>;
   // Throws std::runtime_error naming the bad setting and its source.
   static Config load(const EnvLookup& getenv_fn);
   // load() from the process environment, and finds store_unwritable.

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "args/rustc_args.h"
-#include "config/config.h"
+#include "util/env.h"
 #include "key/path_normaliser.h"
 #include "key/stat_cache.h"
 
@@ -23,7 +23,7 @@ struct ClosureContext {
   const RustcArgs& args;
   std::string cwd;  // rustc's working directory (relative --extern paths)
   const PathNormaliser& normaliser;
-  Config::EnvLookup env;
+  EnvLookup env;
   StatCache& digests;
 };
 

@@ -52,7 +52,7 @@ bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser, StatC
 }
 
 // Recorded values are normalised (OUT_DIR and other project paths are placeholders).
-bool env_matches(const EnvDep& e, const PathNormaliser& normaliser, const Config::EnvLookup& env) {
+bool env_matches(const EnvDep& e, const PathNormaliser& normaliser, const EnvLookup& env) {
   const char* value = env(e.name.c_str());
   if (!e.value) return value == nullptr;
   return value && *e.value == normaliser.normalise(value);
@@ -60,7 +60,7 @@ bool env_matches(const EnvDep& e, const PathNormaliser& normaliser, const Config
 
 // The first input of `c` that differs from now: an env-dep (index < env.size()) or a file.
 std::optional<size_t> first_mismatch(const ManifestCandidate& c, const PathNormaliser& normaliser,
-                                     const Config::EnvLookup& env, StatCache& digests) {
+                                     const EnvLookup& env, StatCache& digests) {
   for (size_t i = 0; i < c.env.size(); ++i) {
     if (!env_matches(c.env[i], normaliser, env)) return i;
   }
@@ -107,11 +107,6 @@ std::optional<ManifestFile> describe_package_input(const std::string& dir, std::
   f.digest = std::move(tree->digest);
   f.tree_snapshot = std::move(tree->snapshot);
   return f;
-}
-
-Manifest Manifest::load(const std::string& path) {
-  auto text = try_read_file(path);
-  return text ? parse(*text) : Manifest();
 }
 
 Manifest Manifest::parse(const std::string& text) {
@@ -167,8 +162,6 @@ std::string Manifest::serialize() const {
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-void Manifest::save(const std::string& path) const { write_file_atomic(path, serialize()); }
-
 void Manifest::merge(const Manifest& other) {
   if (description_.name.empty()) description_ = other.description_;
   for (const auto& c : other.candidates_) {
@@ -178,7 +171,7 @@ void Manifest::merge(const Manifest& other) {
   }
 }
 
-std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, const Config::EnvLookup& env,
+std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, const EnvLookup& env,
                                            StatCache& digests) const {
   for (const auto& c : candidates_) {
     if (!first_mismatch(c, normaliser, env, digests)) return c.result_key;
@@ -186,7 +179,7 @@ std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, con
   return std::nullopt;
 }
 
-std::vector<std::string> Manifest::mismatches(const PathNormaliser& normaliser, const Config::EnvLookup& env,
+std::vector<std::string> Manifest::mismatches(const PathNormaliser& normaliser, const EnvLookup& env,
                                               StatCache& digests) const {
   std::vector<std::string> out;
   for (const auto& c : candidates_) {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "config/config.h"
+#include "util/env.h"
 #include "key/dep_info.h"
 #include "key/key_inputs.h"
 #include "key/path_normaliser.h"
@@ -41,16 +41,14 @@ class Manifest {
  public:
   static constexpr size_t kMaxCandidates = 8;
 
-  // An unreadable or damaged manifest is an empty one.
-  static Manifest load(const std::string& path);
+  // A damaged manifest is an empty one.
   static Manifest parse(const std::string& text);
   std::string serialize() const;
-  void save(const std::string& path) const;
 
   // The result key of the first candidate whose files and env-deps all match what is on disk and
   // in the environment now. Files whose stat changed are re-hashed; a file that is gone is a mismatch.
   // A package tree whose files' stat changed is re-hashed through `digests`.
-  std::optional<std::string> match(const PathNormaliser& normaliser, const Config::EnvLookup& env,
+  std::optional<std::string> match(const PathNormaliser& normaliser, const EnvLookup& env,
                                    StatCache& digests) const;
   // Newest first; an older candidate with the same result key is dropped.
   void add(ManifestCandidate candidate);
@@ -59,7 +57,7 @@ class Manifest {
 
   // For `cratecache explain`: why each candidate does not match now ("file X changed", "env Y
   // changed"; values are never shown), in candidate order.
-  std::vector<std::string> mismatches(const PathNormaliser& normaliser, const Config::EnvLookup& env,
+  std::vector<std::string> mismatches(const PathNormaliser& normaliser, const EnvLookup& env,
                                       StatCache& digests) const;
   size_t size() const { return candidates_.size(); }
 

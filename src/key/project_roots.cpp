@@ -57,7 +57,7 @@ bool agrees(const std::string& dir, const std::string& build_dir, const std::str
 }
 
 // The build dir of a rustc call: above its --out-dir, checked against every other Cargo path.
-std::string rustc_build_dir(const RustcArgs& args, const std::string& cwd, const Config::EnvLookup& env) {
+std::string rustc_build_dir(const RustcArgs& args, const std::string& cwd, const EnvLookup& env) {
   auto profile = cargo_profile_dir(join_abs(cwd, args.out_dir));
   if (!profile) return "";
   std::string target = target_short_name(args);
@@ -80,7 +80,7 @@ std::string rustc_build_dir(const RustcArgs& args, const std::string& cwd, const
 // target's directory, whatever --target was), checked against OUT_DIR (the run's own unit, which
 // is under the target's directory when the script runs for --target; Cargo passes its short name
 // as TARGET).
-std::string run_build_dir(const std::string& script, const std::string& out_dir, const Config::EnvLookup& env) {
+std::string run_build_dir(const std::string& script, const std::string& out_dir, const EnvLookup& env) {
   auto script_profile = cargo_profile_dir(dirname_of(script));
   auto run_profile = cargo_profile_dir(out_dir);
   if (!script_profile || !run_profile) return "";
@@ -103,7 +103,7 @@ std::string workspace_root_above(const std::string& package_dir, const std::stri
   return "";
 }
 
-std::string cargo_home_of(const Config::EnvLookup& env) {
+std::string cargo_home_of(const EnvLookup& env) {
   const char* cargo_home = env("CARGO_HOME");
   return without_trailing_slash(cargo_home && *cargo_home ? std::string(cargo_home) : home_dir() + "/.cargo");
 }
@@ -125,7 +125,7 @@ std::optional<std::string> cargo_profile_dir(const std::string& path) {
   return std::nullopt;
 }
 
-ProjectRoots find_project_roots(const RustcArgs& args, const std::string& cwd, const Config::EnvLookup& env) {
+ProjectRoots find_project_roots(const RustcArgs& args, const std::string& cwd, const EnvLookup& env) {
   ProjectRoots roots;
   roots.cargo_home = cargo_home_of(env);
   roots.target_dir = rustc_build_dir(args, cwd, env);
@@ -136,7 +136,7 @@ ProjectRoots find_project_roots(const RustcArgs& args, const std::string& cwd, c
 }
 
 ProjectRoots find_script_run_roots(const std::string& script, const std::string& out_dir,
-                                   const std::string& manifest_dir, const Config::EnvLookup& env) {
+                                   const std::string& manifest_dir, const EnvLookup& env) {
   ProjectRoots roots;
   roots.cargo_home = cargo_home_of(env);
   roots.target_dir = run_build_dir(script, out_dir, env);

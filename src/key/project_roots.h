@@ -7,7 +7,7 @@
 #include <string>
 
 #include "args/rustc_args.h"
-#include "config/config.h"
+#include "util/env.h"
 #include "key/path_normaliser.h"
 
 namespace cratecache {
@@ -24,11 +24,11 @@ struct ProjectRoots {
 std::optional<std::string> cargo_profile_dir(const std::string& dir);
 
 // `cwd` is rustc's working directory; `env` looks up the process environment.
-ProjectRoots find_project_roots(const RustcArgs& args, const std::string& cwd, const Config::EnvLookup& env);
+ProjectRoots find_project_roots(const RustcArgs& args, const std::string& cwd, const EnvLookup& env);
 // For a build-script run: the script binary's path, OUT_DIR and CARGO_MANIFEST_DIR (TARGET comes
 // from `env`).
 ProjectRoots find_script_run_roots(const std::string& script, const std::string& out_dir,
-                                   const std::string& manifest_dir, const Config::EnvLookup& env);
+                                   const std::string& manifest_dir, const EnvLookup& env);
 PathNormaliser make_normaliser(const ProjectRoots& roots);
 
 }  // namespace cratecache

@@ -58,8 +58,8 @@ Toolchain from_record(const json& r) {
 
 }  // namespace
 
-Toolchain identify_toolchain(const std::string& rustc, const std::string& cache_dir) {
-  std::string record_path = cache_dir + "/toolchains/" + record_name(rustc) + ".json";
+Toolchain identify_toolchain(const std::string& rustc, const std::string& records_dir) {
+  std::string record_path = records_dir + "/" + record_name(rustc) + ".json";
   if (auto text = try_read_file(record_path)) {
     try {
       json record = json::parse(*text);
@@ -97,7 +97,7 @@ Toolchain identify_toolchain(const std::string& rustc, const std::string& cache_
   try {
     write_file_atomic(record_path, record.dump());
     // For listings (stats per toolchain, gc): what this identity is called.
-    write_file_atomic(cache_dir + "/toolchains/" + record["identity"].get<std::string>().substr(0, 16) + ".release",
+    write_file_atomic(records_dir + "/" + record["identity"].get<std::string>().substr(0, 16) + ".release",
                       line_value(*version, "release: ") + " " + line_value(*version, "host: ") + "\n");
   } catch (const std::exception&) {
     // Not remembered: computed again next time.

@@ -14,7 +14,8 @@ struct Toolchain {
   std::string short_id() const { return identity.substr(0, 16); }
 };
 
-// Throws std::runtime_error when rustc cannot be probed.
-Toolchain identify_toolchain(const std::string& rustc, const std::string& cache_dir);
+// `records_dir` keeps one record per rustc path (and the release of each identity, under its short
+// id, for listings). Throws std::runtime_error when rustc cannot be probed.
+Toolchain identify_toolchain(const std::string& rustc, const std::string& records_dir);
 
 }  // namespace cratecache

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "args/rustc_args.h"
-#include "config/config.h"
+#include "util/env.h"
 #include "key/dep_info.h"
 #include "key/host_cpu.h"
 #include "key/key_inputs.h"
@@ -25,7 +25,7 @@ struct KeyContext {
   const Toolchain& toolchain;
   const PathNormaliser& normaliser;
   std::string cwd;
-  Config::EnvLookup env;
+  EnvLookup env;
   std::vector<std::string> env_names;  // names of all variables in the environment
   StatCache& digests;
   // Asked only for a unit built for the host's own CPU (-C target-cpu=native).

@@ -30,7 +30,8 @@ void remove_litter(const std::string& dir, std::chrono::hours age, std::string_v
 }  // namespace
 
 int run_gc(const Config& config, const GcOptions& options) {
-  LocalStore store(config.dir, config.max_size);
+  StoreLayout layout(config.dir);
+  LocalStore store(layout, config.max_size);
   if (options.drop_unused_for_days) {
     int64_t cutoff = static_cast<int64_t>(std::time(nullptr)) - int64_t{*options.drop_unused_for_days} * 86400;
     for (const auto& t : store.usage_by_toolchain()) {
@@ -43,11 +44,11 @@ int run_gc(const Config& config, const GcOptions& options) {
   uint64_t limit = options.max_size.value_or(config.max_size);
   uint64_t removed = store.evict_to(limit);
   // Lock files matter only while a build holds them.
-  remove_litter(config.dir + "/locks", std::chrono::hours(24), "");
+  remove_litter(layout.locks_dir(), std::chrono::hours(24), "");
   // write_file_atomic's "<name>.tmp.<pid>.<n>", left by a writer killed before its rename; no
   // write lasts an hour.
-  remove_litter(config.dir, std::chrono::hours(1), ".tmp.");
-  remove_old_events(config.dir, kEventDays);
+  remove_litter(layout.dir(), std::chrono::hours(1), ".tmp.");
+  remove_old_events(layout, kEventDays);
   StoreUsage after = store.usage();
   fmt::print("gc: removed {} least recently used entries; store now {} entries, {} (limit {})\n", removed,
              after.entries, mib(after.bytes), mib(limit));

@@ -8,6 +8,7 @@
 #include "manager/report_data.h"
 #include "manager/report_style.h"
 #include "manager/report_svg.h"
+#include "util/units.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -23,14 +24,6 @@ std::string utc(int64_t t, const char* format) {
   char buf[64];
   std::strftime(buf, sizeof buf, format, &tm);
   return buf;
-}
-
-std::string human_bytes(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  for (; v >= 1024 && u < 4; ++u) v /= 1024;
-  return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
 }
 
 std::string mib(uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20)); }

@@ -1,37 +1,16 @@
 #include "manager/report_data.h"
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 
-#include "store/entry.h"
+#include "entry/entry.h"
 #include "store/stats.h"
 
 namespace cratecache {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Reads only the entry's header ("CRCACHE1" | u32 size | header | 32-byte digest, see entry.h):
-// a store of many GiB is listed without reading its payloads.
-std::optional<EntryInfo> read_entry_info(const fs::path& path) {
-  constexpr size_t kFixed = 8 + sizeof(uint32_t), kDigest = 32, kMaxHeader = 64 << 20;
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes(kFixed, '\0');
-  if (!in.read(bytes.data(), kFixed)) return std::nullopt;
-  uint32_t header_size = 0;
-  std::memcpy(&header_size, bytes.data() + 8, sizeof header_size);
-  if (header_size > kMaxHeader) return std::nullopt;
-  bytes.resize(kFixed + header_size + kDigest);
-  if (!in.read(bytes.data() + kFixed, header_size + kDigest)) return std::nullopt;
-  try {
-    return peek_entry_info(bytes);
-  } catch (const CorruptEntry&) {
-    return std::nullopt;  // `cratecache verify` reports these; the report just skips them
-  }
-}
 
 // Entries and events name a unit by rustc crate name (`futures_util`) or, for build-script runs, by
 // package name (`futures-util`): one spelling keeps a crate on one bar. Every compiled build script
@@ -43,19 +22,17 @@ std::string crate_label(const std::string& name) {
   return out;
 }
 
-std::vector<CrateUsage> usage_by_crate(const std::string& dir) {
+std::vector<CrateUsage> usage_by_crate(const StoreLayout& layout) {
   std::map<std::string, CrateUsage> by_name;
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(dir + "/entries", ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec) || it->path().extension() != ".entry") continue;
-    auto info = read_entry_info(it->path());
-    if (!info) continue;
+  layout.for_each_entry([&](const StoreLayout::EntryFile& f) {
+    auto info = read_entry_info(f.path);
+    if (!info) return;  // `cratecache verify` reports these; the report just skips them
     auto& c = by_name[crate_label(info->crate_name)];
     c.name = crate_label(info->crate_name);
     ++c.entries;
-    c.stored_bytes += it->file_size(ec);
+    c.stored_bytes += f.size;
     c.uncompressed_bytes += info->size;
-  }
+  });
   std::vector<CrateUsage> out;
   for (auto& [name, c] : by_name) out.push_back(std::move(c));
   std::stable_sort(out.begin(), out.end(),
@@ -119,15 +96,16 @@ TimeSeries bucket_events(const std::vector<TimedEvent>& events, int64_t now) {
 ReportData collect_report_data(const Config& config, int64_t now) {
   ReportData d;
   d.now = now;
-  d.totals = Stats(config.dir).totals();
-  LocalStore store(config.dir, config.max_size);
+  StoreLayout layout(config.dir);
+  d.totals = Stats(layout).totals();
+  LocalStore store(layout, config.max_size);
   d.usage = store.usage();
   d.toolchains = store.usage_by_toolchain();
   std::stable_sort(d.toolchains.begin(), d.toolchains.end(),
                    [](const auto& a, const auto& b) { return a.usage.bytes > b.usage.bytes; });
-  auto events = read_events(config.dir, kEventDays);
+  auto events = read_events(layout, kEventDays);
   d.series = bucket_events(events, now);
-  d.crates_by_size = usage_by_crate(config.dir);
+  d.crates_by_size = usage_by_crate(layout);
   d.crates_by_hits = hits_by_crate(events);
   d.not_cached = counters_with_prefix(d.totals, "not_cached.");
   d.hits_by_kind = counters_with_prefix(d.totals, "hits.");

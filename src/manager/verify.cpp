@@ -2,9 +2,10 @@
 
 #include <fmt/core.h>
 
-#include <filesystem>
+#include <unistd.h>
 
-#include "store/entry.h"
+#include "entry/entry.h"
+#include "store/layout.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -22,22 +23,18 @@ class DiscardingSink : public BlobSink {
 }  // namespace
 
 int run_verify(const Config& config, bool remove_bad) {
-  namespace fs = std::filesystem;
   size_t checked = 0, bad = 0;
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(config.dir + "/entries", ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec) || it->path().extension() != ".entry") continue;
+  StoreLayout(config.dir).for_each_entry([&](const StoreLayout::EntryFile& f) {
     ++checked;
-    std::string path = it->path().string();
     try {
       DiscardingSink sink;
-      decode_entry(read_file(path), sink);
+      decode_entry(read_file(f.path), sink);
     } catch (const std::exception& e) {
       ++bad;
-      fmt::print("bad entry {}: {}{}\n", path, e.what(), remove_bad ? " (removed)" : "");
-      if (remove_bad) fs::remove(it->path(), ec);
+      fmt::print("bad entry {}: {}{}\n", f.path, e.what(), remove_bad ? " (removed)" : "");
+      if (remove_bad) ::unlink(f.path.c_str());
     }
-  }
+  });
   fmt::print("verify: {} entries checked, {} bad\n", checked, bad);
   return bad == 0 ? 0 : 1;
 }

@@ -11,7 +11,7 @@
 #include <map>
 #include <thread>
 
-#include "buildscript/launcher.h"
+#include "util/process.h"
 #include "manager/progress.h"
 #include "util/fs.h"
 #include "util/process.h"
@@ -19,7 +19,7 @@
 namespace cratecache {
 namespace {
 
-struct Job {
+struct WarmJob {
   WarmSource source;
   std::string profile;
   std::string dir;
@@ -69,7 +69,7 @@ void count_log(const std::string& path, WarmCounts& counts) {
 
 int run_warm(const Config& config, const WarmOptions& options) {
   std::vector<WarmSource> sources = options.manifest.empty()
-                                        ? sources_from_records(ProjectDb(config.dir).list(), options.filter)
+                                        ? sources_from_records(ProjectDb(StoreLayout(config.dir)).list(), options.filter)
                                         : read_warm_manifest(options.manifest);
   if (sources.empty()) {
     fmt::print(stderr, "cratecache: nothing to warm: no recorded projects match (build some through cratecache, "
@@ -77,16 +77,16 @@ int run_warm(const Config& config, const WarmOptions& options) {
     return 0;
   }
   CargoCommand cargo = cargo_for(options.toolchain);
-  std::string work = config.dir + "/warm/" + std::to_string(::getpid());
+  std::string work = StoreLayout(config.dir).warm_dir() + "/" + std::to_string(::getpid());
   std::string unit_log = work + "/units.log";
   make_dirs(work);
 
-  std::vector<Job> jobs;
+  std::vector<WarmJob> jobs;
   for (size_t i = 0; i < sources.size(); ++i) {
     std::vector<std::string> profiles = options.profiles.empty() ? std::vector<std::string>{sources[i].profile}
                                                                   : options.profiles;
     for (const auto& profile : profiles) {
-      Job job{sources[i], profile.empty() ? "dev" : profile, fmt::format("{}/p{}-{}", work, i, profile)};
+      WarmJob job{sources[i], profile.empty() ? "dev" : profile, fmt::format("{}/p{}-{}", work, i, profile)};
       if (!options.target.empty()) job.source.target = options.target;
       write_stub_project(job.dir, job.source);
       jobs.push_back(std::move(job));
@@ -98,15 +98,15 @@ int run_warm(const Config& config, const WarmOptions& options) {
   counts.units_estimate = count_locked_packages(sources) * std::max<size_t>(1, options.profiles.size());
   Progress progress(::isatty(STDERR_FILENO) != 0);
   std::string self = own_executable_path();
-  std::map<int, Job*> running;
-  std::vector<Job*> retry;
+  std::map<int, WarmJob*> running;
+  std::vector<WarmJob*> retry;
   size_t next = 0;
-  std::vector<const Job*> failed;
+  std::vector<const WarmJob*> failed;
   std::error_code ec;
 
   while (next < jobs.size() || !running.empty() || !retry.empty()) {
     while ((next < jobs.size() || !retry.empty()) && running.size() < static_cast<size_t>(std::max(1, options.jobs))) {
-      Job& job = retry.empty() ? jobs[next++] : *retry.back();
+      WarmJob& job = retry.empty() ? jobs[next++] : *retry.back();
       if (!retry.empty()) retry.pop_back();
       std::vector<std::string> args{"build", "--lib", "--profile", job.profile, "--manifest-path",
                                     job.dir + "/Cargo.toml"};
@@ -120,7 +120,7 @@ int run_warm(const Config& config, const WarmOptions& options) {
     }
     auto [pid, code] = wait_any_child(false);
     if (pid > 0 && running.count(pid)) {
-      Job* job = running[pid];
+      WarmJob* job = running[pid];
       running.erase(pid);
       if (code != 0 && !job->source.lockfile.empty() && !job->retried_without_lock) {
         // An older cargo cannot read a newer Cargo.lock format: let it resolve from its sources.

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "manager/project_record.h"
+#include "store/project_db.h"
 
 namespace cratecache {
 

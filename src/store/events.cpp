@@ -41,15 +41,15 @@ void record_event(const Config& config, const Event& e) {
   std::string fields = e.outcome + "\t" + e.crate_name + "\t" + e.kind + "\t" + e.detail;
   if (!config.log_file.empty()) append_line(config.log_file, fields + "\n");
   std::time_t now = std::time(nullptr);
-  append_line(config.dir + "/events/" + day_name(now) + ".tsv",
+  append_line(StoreLayout(config.dir).events_dir() + "/" + day_name(now) + ".tsv",
               std::to_string(now) + "\t" + fields + "\t" + std::to_string(e.saved_ms) + "\n");
 }
 
-std::vector<TimedEvent> read_events(const std::string& dir, int days) {
+std::vector<TimedEvent> read_events(const StoreLayout& layout, int days) {
   std::vector<TimedEvent> out;
   std::time_t now = std::time(nullptr);
   for (int d = days - 1; d >= 0; --d) {
-    auto text = try_read_file(dir + "/events/" + day_name(now - static_cast<std::time_t>(d) * 86400) + ".tsv");
+    auto text = try_read_file(layout.events_dir() + "/" + day_name(now - static_cast<std::time_t>(d) * 86400) + ".tsv");
     if (!text) continue;
     std::istringstream in(*text);
     std::string line;
@@ -71,11 +71,11 @@ std::vector<TimedEvent> read_events(const std::string& dir, int days) {
   return out;
 }
 
-void remove_old_events(const std::string& dir, int keep_days) {
+void remove_old_events(const StoreLayout& layout, int keep_days) {
   namespace fs = std::filesystem;
   std::string cutoff = day_name(std::time(nullptr) - static_cast<std::time_t>(keep_days) * 86400);
   std::error_code ec;
-  for (fs::directory_iterator it(dir + "/events", ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(layout.events_dir(), ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().stem().string() < cutoff) fs::remove(it->path(), ec);
   }
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "store/layout.h"
 
 namespace cratecache {
 
@@ -30,7 +31,7 @@ struct TimedEvent {
 };
 
 // The events of the last `days` days, oldest first.
-std::vector<TimedEvent> read_events(const std::string& dir, int days);
-void remove_old_events(const std::string& dir, int keep_days);
+std::vector<TimedEvent> read_events(const StoreLayout& layout, int days);
+void remove_old_events(const StoreLayout& layout, int keep_days);
 
 }  // namespace cratecache

@@ -1,12 +1,13 @@
 #pragma once
-// The local tier: one file per entry under <dir>/entries/<2 hex>/<key>.entry, written to a temp
-// file and renamed. An entry's mtime is its last use, for LRU eviction.
+// The local tier: one file per object (layout.h), written to a temp file and renamed. An entry's
+// mtime is its last use, for LRU eviction.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "store/storage.h"
+#include "store/layout.h"
 #include "util/mapped_file.h"
 
 namespace cratecache {
@@ -23,16 +24,18 @@ struct ToolchainUsage {
   int64_t last_used = 0;  // unix seconds; 0 when unknown
 };
 
-class LocalStore : public Storage {
+class LocalStore {
  public:
-  LocalStore(std::string dir, uint64_t max_size) : dir_(std::move(dir)), max_size_(max_size) {}
+  LocalStore(StoreLayout layout, uint64_t max_size) : layout_(std::move(layout)), max_size_(max_size) {}
 
-  std::optional<std::string> get(const std::string& key) override;
-  // The hit path's get: the entry mapped, not copied.
-  std::optional<MappedFile> map(const std::string& key);
-  void put(const std::string& key, const std::string& bytes) override;
-  void remove(const std::string& key) override;
+  // Mapped, not copied: the hit path's read. Reading an entry marks it used.
+  std::optional<MappedFile> map(Kind kind, const EntryKey& key);
+  // Atomic: a concurrent reader sees the old object or the whole new one. A new entry may start
+  // an eviction.
+  void put(Kind kind, const EntryKey& key, std::string_view bytes);
+  void remove(Kind kind, const EntryKey& key);
 
+  const StoreLayout& layout() const { return layout_; }
   StoreUsage usage() const;
   std::vector<ToolchainUsage> usage_by_toolchain() const;
   // Removes every entry of one toolchain; returns the bytes freed.
@@ -41,15 +44,10 @@ class LocalStore : public Storage {
   // Returns the number of entries removed.
   uint64_t evict_to(uint64_t target);
 
-  // A key read from a manifest (a tenant's, a remote's) becomes a path only if it is one we make:
-  // "<16 hex toolchain id or none>/<64 hex digest>". entry_path throws std::invalid_argument otherwise.
-  static bool is_valid_key(std::string_view key);
-  std::string entry_path(const std::string& key) const;
-
  private:
   void maybe_evict(uint64_t added);
 
-  std::string dir_;
+  StoreLayout layout_;
   uint64_t max_size_;
 };
 

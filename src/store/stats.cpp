@@ -19,7 +19,7 @@ constexpr int kShards = 16;
 constexpr const char* kStoreSize = "store_size_estimate";
 
 std::string shard_path(const std::string& dir, int shard) {
-  return dir + "/stats/" + std::to_string(shard) + ".json";
+  return dir + "/" + std::to_string(shard) + ".json";
 }
 
 Counters parse(const std::string& text) {
@@ -38,7 +38,7 @@ void update_shard(const std::string& dir, int shard, const std::function<void(Co
   std::string path = shard_path(dir, shard);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    make_dirs(dir + "/stats");
+    make_dirs(dir);
     fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   }
   if (fd < 0) throw std::runtime_error("cannot open " + path);

@@ -1,15 +1,17 @@
 #pragma once
 // Counters shared by every cratecache process on the machine: 16 small JSON files under
-// <dir>/stats/, each updated under flock, so concurrent builds rarely contend on one lock.
+// the store's stats/, each updated under flock, so concurrent builds rarely contend on one lock.
 #include <cstdint>
 #include <map>
 #include <string>
+
+#include "store/layout.h"
 
 namespace cratecache {
 
 class Stats {
  public:
-  explicit Stats(std::string dir) : dir_(std::move(dir)) {}
+  explicit Stats(const StoreLayout& layout) : dir_(layout.stats_dir()) {}
 
   // Counter names: "hits", "misses", "not_cached.<reason>", "errors.<kind>", "time_saved_ms", ...
   // Counting is best effort (a read-only store, a full disk): it never throws, so it may follow

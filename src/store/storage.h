@@ -1,5 +1,6 @@
 #pragma once
-// A tier of the store: the local directory now, remote engines later, all behind this interface.
+// A remote engine (redis, http, s3, and fakes in tests): objects by name. The Store (store.h)
+// names them, signs, checks and tiers them.
 #include <optional>
 #include <string>
 
@@ -8,11 +9,11 @@ namespace cratecache {
 class Storage {
  public:
   virtual ~Storage() = default;
-  // Encoded entry bytes, or nullopt on a miss. Throws std::runtime_error on an I/O fault.
-  virtual std::optional<std::string> get(const std::string& key) = 0;
-  // Stores atomically: a concurrent get sees the old state or the whole new entry.
-  virtual void put(const std::string& key, const std::string& bytes) = 0;
-  virtual void remove(const std::string& key) = 0;
+  // The object's bytes, or nullopt when there is none. Throws std::runtime_error on a fault.
+  virtual std::optional<std::string> get(const std::string& name) = 0;
+  // Stores atomically: a concurrent get sees the old state or the whole new object.
+  virtual void put(const std::string& name, const std::string& bytes) = 0;
+  virtual void remove(const std::string& name) = 0;
 };
 
 }  // namespace cratecache

@@ -200,4 +200,11 @@ std::optional<std::string> find_in_path(const std::string& name) {
   }
 }
 
+std::string own_executable_path() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw std::runtime_error("cannot find the cratecache executable");
+  return std::string(buf, static_cast<size_t>(n));
+}
+
 }  // namespace cratecache

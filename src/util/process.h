@@ -34,6 +34,9 @@ void exec_program(const std::string& program, const std::vector<std::string>& ar
 // Searches PATH like execvp does; returns the name unchanged when it contains a '/'.
 std::optional<std::string> find_in_path(const std::string& name);
 
+// Path of the running cratecache executable (beside it: its plugin and trace library).
+std::string own_executable_path();
+
 // Maps a wait status to a shell-style exit code (128+signal for a killed child).
 int exit_code_of(int wait_status);
 

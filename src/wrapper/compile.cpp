@@ -1,28 +1,28 @@
 #include "wrapper/compile.h"
 
-#include <algorithm>
 #include <cstdlib>
 #include <optional>
 
 #include "args/rustc_args.h"
-#include "buildscript/launcher.h"
 #include "config/config.h"
+#include "entry/deferred_blob.h"
+#include "job/result.h"
+#include "job/run_cached.h"
+#include "job/script_launcher.h"
 #include "key/content_digest.h"
 #include "key/declared_closure.h"
 #include "key/dep_info.h"
 #include "key/project_roots.h"
 #include "key/toolchain.h"
 #include "key/unit_key.h"
-#include "manager/project_record.h"
-#include "store/cached_job.h"
-#include "store/deferred_blob.h"
 #include "store/events.h"
-#include "store/materialise.h"
 #include "store/stats.h"
+#include "store/store.h"
 #include "util/env.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/process.h"
+#include "wrapper/project_build.h"
 #include "wrapper/split_debuginfo.h"
 
 namespace cratecache {
@@ -39,40 +39,28 @@ std::string display_name(const RustcArgs& args) {
 }
 
 // One cacheable rustc invocation.
-class RustcUnit : public CachedJob {
+class RustcUnit : public Job {
  public:
-  RustcUnit(const Config& config, const std::string& rustc, const std::vector<std::string>& argv, RustcArgs args,
-            const std::string& cwd)
-      : CachedJob(config, display_name(args), unit_kind_name(args.unit_kind()), absolute_out_dir(args, cwd),
-                  make_normaliser(find_project_roots(args, cwd, getenv_fn))),
+  RustcUnit(const Store& store, StatCache& digests, const std::string& rustc, const std::vector<std::string>& argv,
+            RustcArgs args, const std::string& cwd)
+      : store_(store),
+        digests_(digests),
         rustc_(rustc),
         argv_(argv),
         args_(std::move(args)),
         cwd_(cwd),
-        out_dir_(absolute_out_dir(args_, cwd)) {}
+        out_dir_(absolute_out_dir(args_, cwd)),
+        normaliser_(make_normaliser(find_project_roots(args_, cwd, getenv_fn))) {}
 
-  // Computes the keys; throws on any fault, before rustc has run.
-  void prepare() {
-    record_closure({args_, cwd_, normaliser(), getenv_fn, digests()});
-    toolchain_ = identify_toolchain(rustc_, config().dir);
-    set_keys(compute_input_key(key_context()), toolchain_.short_id());
-  }
+  std::string name() const override { return display_name(args_); }
+  std::string kind() const override { return unit_kind_name(args_.unit_kind()); }
+  std::string out_dir() const override { return out_dir_; }
+  const PathNormaliser& normaliser() const override { return normaliser_; }
 
-  // Runs rustc (streaming its output to Cargo), then stores what it produced.
-  int compile_and_store() {
-    if (args_.splits_debuginfo()) split_debuginfo_.emplace(out_dir_, stem());
-    return run_and_store(rustc_, argv_, "compile_error", [this](const TeeResult& run, uint64_t compile_ms) {
-      store_result(run, compile_ms);
-      if (is_build_script_binary()) install_real_binary_launcher();
-      return std::optional<std::string>();
-    });
-  }
-
- private:
-  KeyContext key_context() {
-    KeyContext ctx{args_, toolchain_, normaliser(), cwd_, getenv_fn, environment_names(), digests()};
-    ctx.proc_macro_closure = proc_macro_closure(args_, cwd_);
-    return ctx;
+  JobKeys keys() override {
+    record_closure({args_, cwd_, normaliser_, getenv_fn, digests_});
+    toolchain_ = identify_toolchain(rustc_, store_.layout().toolchains_dir());
+    return {compute_input_key(key_context()), toolchain_.short_id()};
   }
 
   KeyInputs key_inputs() override {
@@ -81,53 +69,24 @@ class RustcUnit : public CachedJob {
     return inputs;
   }
 
-  bool is_build_script_binary() const { return args_.unit_kind() == UnitKind::BuildScript && args_.links(); }
-  std::string stem() const { return args_.crate_name + args_.extra_filename; }
-
-  // A served build-script binary stays in its entry: a replayed run never executes it.
-  std::string deferred_blob() const override { return is_build_script_binary() ? stem() : ""; }
-
-  void after_materialise(const std::string& entry_path, std::string_view entry_bytes) override {
-    if (!is_build_script_binary()) return;
-    std::string binary = out_dir_ + "/" + stem();
-    if (link_entry(entry_path, binary + kDeferredEntrySuffix)) {
-      install_launcher(binary, own_executable_path(), true);
-      return;
-    }
-    extract_blob(entry_bytes, stem(), binary);
-    install_real_binary_launcher();
+  Command command() override {
+    if (args_.splits_debuginfo()) split_debuginfo_.emplace(out_dir_, stem());
+    return {rustc_, argv_};
   }
 
-  void install_real_binary_launcher() {
-    std::string binary = out_dir_ + "/" + stem();
-    std::string digest = digests().digest(binary);
-    install_launcher(binary, own_executable_path(), false);
-    // The run's key starts from this digest: remember it under the new name too.
-    digests().record(binary + kRealScriptSuffix, digest);
-  }
+  std::string failure_reason() const override { return "compile_error"; }
 
-  void store_result(const TeeResult& run, uint64_t compile_ms) {
+  // Sources are what rustc's dep-info lists; outputs what it was asked to write.
+  Collected collect(const TeeResult& run, uint64_t compile_ms) override {
     DepInfo deps = parse_dep_info(read_file(out_dir_ + "/" + stem() + ".d"));
-
-    ManifestCandidate candidate;
-    std::vector<SourceDigest> sources;
+    ResultBuilder result(normaliser_, args_.crate_name, kind(), compile_ms);
     for (const auto& file : deps.files) {
-      ManifestFile mf = describe_input(file[0] == '/' ? file : cwd_ + "/" + file, normaliser().normalise(file));
+      ManifestFile mf = describe_input(file[0] == '/' ? file : cwd_ + "/" + file, normaliser_.normalise(file));
       if (mf.digest == kAbsent) throw std::runtime_error("source " + file + " vanished");
-      sources.push_back({mf.path, mf.digest});
-      candidate.files.push_back(std::move(mf));
+      result.add_input(std::move(mf));
     }
-    for (auto& e : deps.env) {
-      if (e.value) e.value = normaliser().normalise(*e.value);
-      candidate.env.push_back(std::move(e));
-    }
-    candidate.result_key = compute_result_key(input_key(), sources, candidate.env);
-
-    Entry entry;
-    entry.crate_name = args_.crate_name;
-    entry.unit_kind = unit_kind_name(args_.unit_kind());
-    entry.toolchain = toolchain_.release;
-    entry.compile_ms = compile_ms;
+    for (const auto& e : deps.env) result.add_env(e.name, e.value);
+    result.entry().toolchain = toolchain_.release;
     std::vector<std::string> outputs = args_.expected_outputs();
     if (split_debuginfo_) {
       for (auto& name : split_debuginfo_->written()) outputs.push_back(std::move(name));
@@ -138,25 +97,60 @@ class RustcUnit : public CachedJob {
       if (!st) throw std::runtime_error("rustc did not write " + name);
       bool is_dep_info = name.ends_with(".d");
       std::string data = read_file(path);
-      entry.blobs.push_back(
-          {name, st->mode & 07777, is_dep_info, is_dep_info ? normaliser().normalise(data) : std::move(data), "", ""});
+      result.add_output(
+          {name, st->mode & 07777, is_dep_info, is_dep_info ? normaliser_.normalise(data) : std::move(data), "", ""});
     }
-    entry.blobs.push_back({":stdout", 0, true, normaliser().normalise(run.out), "", ""});
-    entry.blobs.push_back({":stderr", 0, true, normaliser().normalise(run.err), "", ""});
-    // A deferred blob last: a hit stops decoding before it.
-    std::stable_partition(entry.blobs.begin(), entry.blobs.end(),
-                          [&](const Blob& b) { return b.name != deferred_blob(); });
-    save(std::move(candidate), entry);
-    for (const auto& blob : entry.blobs) {
-      if (!blob.has_paths) digests().record(out_dir_ + "/" + blob.name, blob.digest);
-    }
+    return result.finish(run, deferred_blob());
   }
 
+  // A served build-script binary stays in its entry: a replayed run never executes it.
+  std::string deferred_blob() const override { return is_build_script_binary() ? stem() : ""; }
+
+  void after_hit(const StoredObject& entry) override {
+    if (!is_build_script_binary()) return;
+    std::string binary = out_dir_ + "/" + stem();
+    if (!entry.local_path.empty() && link_entry(entry.local_path, binary + kDeferredEntrySuffix)) {
+      install_launcher(binary, own_executable_path(), true);
+      return;
+    }
+    extract_blob(entry.bytes(), stem(), binary);
+    install_real_binary_launcher();
+  }
+
+  void after_store(const Entry& entry) override {
+    // What cratecache wrote needs no hashing when a later key reads it.
+    for (const auto& blob : entry.blobs) {
+      if (!blob.has_paths) digests_.record(out_dir_ + "/" + blob.name, blob.digest);
+    }
+    if (is_build_script_binary()) install_real_binary_launcher();
+  }
+
+ private:
+  KeyContext key_context() {
+    KeyContext ctx{args_, toolchain_, normaliser_, cwd_, getenv_fn, environment_names(), digests_};
+    ctx.proc_macro_closure = proc_macro_closure(args_, cwd_);
+    return ctx;
+  }
+
+  bool is_build_script_binary() const { return args_.unit_kind() == UnitKind::BuildScript && args_.links(); }
+  std::string stem() const { return args_.crate_name + args_.extra_filename; }
+
+  void install_real_binary_launcher() {
+    std::string binary = out_dir_ + "/" + stem();
+    std::string digest = digests_.digest(binary);
+    install_launcher(binary, own_executable_path(), false);
+    // The run's key starts from this digest: remember it under the new name too.
+    digests_.record(binary + kRealScriptSuffix, digest);
+  }
+
+  const Store& store_;
+  StatCache& digests_;
   const std::string& rustc_;
   const std::vector<std::string>& argv_;
   RustcArgs args_;
   std::string cwd_;
   std::string out_dir_;
+  PathNormaliser normaliser_;
   Toolchain toolchain_;
   std::optional<SplitDebuginfoFiles> split_debuginfo_;
 };
@@ -172,7 +166,7 @@ class RustcUnit : public CachedJob {
 void record_closure_uncached(const Config& config, const RustcArgs& args) {
   try {
     std::string cwd = absolute_path(".");
-    StatCache digests(config.dir + "/stat");
+    StatCache digests(StoreLayout(config.dir).stat_dir());
     record_closure({args, cwd, make_normaliser(find_project_roots(args, cwd, getenv_fn)), getenv_fn, digests});
   } catch (const std::exception& e) {
     warn("cannot record the declared inputs of {}: {}", args.crate_name, e.what());
@@ -180,7 +174,7 @@ void record_closure_uncached(const Config& config, const RustcArgs& args) {
 }
 
 void count_pass_through(const Config& config, const RustcArgs& args, const std::string& reason) {
-  Stats(config.dir).add("not_cached." + reason);
+  Stats(StoreLayout(config.dir)).add("not_cached." + reason);
   record_event(config, {"not_cached", display_name(args), unit_kind_name(args.unit_kind()), reason, 0});
 }
 
@@ -233,28 +227,18 @@ int run_wrapper(const std::string& rustc, const std::vector<std::string>& argv) 
     exec_rustc(rustc, argv);
   }
 
+  Store store = Store::open(config);
+  StatCache digests(store.layout().stat_dir());
   std::optional<RustcUnit> unit;
   try {
-    unit.emplace(config, rustc, argv, std::move(parsed.args), absolute_path("."));
-    unit->prepare();
+    unit.emplace(store, digests, rustc, argv, std::move(parsed.args), absolute_path("."));
   } catch (const std::exception& e) {
     warn("cache unavailable, compiling without it: {}", e.what());
-    if (unit) unit->count_error("lookup");
+    store.stats().add("errors.lookup");
     exec_rustc(rustc, argv);
   }
-  try {
-    return unit->serve_or_produce([&] { return unit->compile_and_store(); });
-  } catch (const OutputUnwritable& e) {
-    // rustc gets the same directory: its own error is the one Cargo should show.
-    warn("cannot put {}'s cached outputs in place, compiling without the cache: {}", unit->name(), e.what());
-    unit->count_not_cached("out_dir_unwritable");
-    exec_rustc(rustc, argv);
-  } catch (const std::exception& e) {
-    // Only the lookup can throw here; rustc has not run yet.
-    warn("cache unavailable, compiling without it: {}", e.what());
-    unit->count_error("lookup");
-    exec_rustc(rustc, argv);
-  }
+  if (auto exit_code = run_cached(*unit, store, digests)) return *exit_code;
+  exec_rustc(rustc, argv);
 }
 
 }  // namespace cratecache

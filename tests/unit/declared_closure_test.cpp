@@ -26,7 +26,7 @@ class DeclaredClosureTest : public ::testing::Test {
       env["OUT_DIR"] = run_dir_ + "/out";
       env["CARGO_MANIFEST_DIR"] = package_;
     }
-    Config::EnvLookup lookup = [&env](const char* name) -> const char* {
+    EnvLookup lookup = [&env](const char* name) -> const char* {
       auto it = env.find(name);
       return it == env.end() ? nullptr : it->second.c_str();
     };

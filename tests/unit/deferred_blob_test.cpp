@@ -1,5 +1,5 @@
 // Deferred blobs: a hit leaves a build-script binary in its entry; a run that misses extracts it.
-#include "store/deferred_blob.h"
+#include "entry/deferred_blob.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 
 #include "key/path_normaliser.h"
 #include "key/stat_cache.h"
-#include "store/entry.h"
-#include "store/materialise.h"
+#include "entry/entry.h"
+#include "job/materialise.h"
 #include "util/digest.h"
 #include "scratch_dir.h"
 #include "util/fs.h"

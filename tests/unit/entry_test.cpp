@@ -1,4 +1,4 @@
-#include "store/entry.h"
+#include "entry/entry.h"
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>

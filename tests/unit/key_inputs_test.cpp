@@ -57,7 +57,7 @@ TEST(Manifest, KeepsItsDescriptionAndNamesTheMismatch) {
   EXPECT_EQ("itoa", back.description().name);
   EXPECT_EQ("lib", back.description().kind);
   EXPECT_EQ(m.description().inputs, back.description().inputs);
-  Config::EnvLookup no_env = [](const char*) -> const char* { return nullptr; };
+  EnvLookup no_env = [](const char*) -> const char* { return nullptr; };
   ScratchDir scratch("key-inputs");
   StatCache digests((scratch.path() / "stat").string());
   EXPECT_EQ(std::vector<std::string>{"env CRATECACHE_TEST_UNSET_VAR changed"},

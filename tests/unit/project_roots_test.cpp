@@ -16,7 +16,7 @@ constexpr const char* kTriple = "x86_64-unknown-linux-gnu";
 
 class ProjectRootsTest : public ::testing::Test {
  protected:
-  Config::EnvLookup lookup() {
+  EnvLookup lookup() {
     return [this](const char* name) -> const char* {
       auto it = env_.find(name);
       return it == env_.end() ? nullptr : it->second.c_str();

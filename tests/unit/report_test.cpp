@@ -6,7 +6,7 @@
 
 #include "manager/report_data.h"
 #include "manager/report_svg.h"
-#include "store/entry.h"
+#include "entry/entry.h"
 #include "store/events.h"
 #include "store/local_store.h"
 #include "store/stats.h"
@@ -27,14 +27,14 @@ class ReportTest : public ::testing::Test {
 
   // `digest_prefix` names the entry; keys are "<16 hex toolchain id>/<64 hex digest>".
   void put_entry(const std::string& digest_prefix, const std::string& crate, size_t size) {
-    std::string key = kToolchain + "/" + digest_prefix + std::string(64 - digest_prefix.size(), '0');
+    EntryKey key(kToolchain, digest_prefix + std::string(64 - digest_prefix.size(), '0'));
     Entry e;
     e.crate_name = crate;
     e.unit_kind = "lib";
     e.toolchain = "1.95.0";
     e.compile_ms = 1500;
     e.blobs.push_back({"lib" + crate + ".rlib", 0644, false, std::string(size, 'r'), "", ""});
-    LocalStore(config_.dir, config_.max_size).put(key, encode_entry(e, {Codec::kNone}));
+    LocalStore(StoreLayout(config_.dir), config_.max_size).put(Kind::kEntry, key, encode_entry(e, {Codec::kNone}));
   }
 
   // Writes the report and returns its text (empty on failure).
@@ -58,7 +58,7 @@ TEST_F(ReportTest, ShowsCratesToolchainsAndChartsWithEscapedNames) {
   record_event(config_, {"hit", "tokio", "lib", "", 4000});
   record_event(config_, {"hit", kEvil, "lib", "", 10});
   record_event(config_, {"not_cached", "hello", "bin", "workspace_member", 0});
-  Stats stats(config_.dir);
+  Stats stats{StoreLayout(config_.dir)};
   stats.add_many({{"hits", 3}, {"hits.lib", 3}, {"misses", 1}, {"time_saved_ms", 6510},
                   {"not_cached.workspace_member", 1}});
   put_entry("aa01", "serde", 4000);

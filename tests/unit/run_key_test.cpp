@@ -16,7 +16,7 @@ class RunKeyTest : public ::testing::Test {
 
   std::string key(std::map<std::string, std::string> env, const std::string& cpu, const std::string& closure = "") {
     env.emplace("TARGET", "x86_64-unknown-linux-gnu");
-    Config::EnvLookup lookup = [&env](const char* name) -> const char* {
+    EnvLookup lookup = [&env](const char* name) -> const char* {
       auto it = env.find(name);
       return it == env.end() ? nullptr : it->second.c_str();
     };

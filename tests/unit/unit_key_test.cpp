@@ -43,7 +43,7 @@ class UnitKeyTest : public ::testing::Test {
     EXPECT_FALSE(parsed.not_cacheable) << parsed.not_cacheable.value_or("");
     env.emplace("CARGO_PKG_NAME", "foo");
     env.emplace("OUT_DIR", (root / "target/debug/build/foo-1/out").string());
-    Config::EnvLookup lookup = [&env](const char* name) -> const char* {
+    EnvLookup lookup = [&env](const char* name) -> const char* {
       auto it = env.find(name);
       return it == env.end() ? nullptr : it->second.c_str();
     };

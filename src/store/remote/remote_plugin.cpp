@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "buildscript/launcher.h"
+#include "util/process.h"
 #include "util/fs.h"
 
 namespace cratecache {

@@ -1,11 +1,11 @@
-#include "buildscript/launcher.h"
+#include "job/script_launcher.h"
 
 #include <unistd.h>
 
 #include <cstdio>
 #include <stdexcept>
 
-#include "store/deferred_blob.h"
+#include "entry/deferred_blob.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -21,13 +21,6 @@ std::string shell_quote(const std::string& s) {
 }
 
 }  // namespace
-
-std::string own_executable_path() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw std::runtime_error("cannot find the cratecache executable");
-  return std::string(buf, static_cast<size_t>(n));
-}
 
 void install_launcher(const std::string& binary, const std::string& cratecache_exe, bool deferred) {
   std::string real = binary + kRealScriptSuffix;

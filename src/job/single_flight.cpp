@@ -1,4 +1,4 @@
-#include "store/single_flight.h"
+#include "job/single_flight.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -10,8 +10,7 @@
 
 namespace cratecache {
 
-SingleFlight::SingleFlight(const std::string& dir, const std::string& key)
-    : path_(dir + "/locks/" + key.substr(0, 2) + "/" + key + ".lock") {
+SingleFlight::SingleFlight(const StoreLayout& layout, const std::string& input_key) : path_(layout.lock(input_key)) {
   // O_CLOEXEC: the compiler we spawn must not inherit (and so prolong) the lock.
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {

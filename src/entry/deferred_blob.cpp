@@ -1,8 +1,8 @@
-#include "store/deferred_blob.h"
+#include "entry/deferred_blob.h"
 
 #include <unistd.h>
 
-#include "store/entry.h"
+#include "entry/entry.h"
 #include "util/fs.h"
 
 namespace cratecache {

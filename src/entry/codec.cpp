@@ -1,4 +1,4 @@
-#include "store/codec.h"
+#include "entry/codec.h"
 
 #include <lz4frame.h>
 #include <zstd.h>
@@ -9,7 +9,7 @@
 #include <system_error>
 #include <thread>
 
-#include "store/entry.h"
+#include "entry/entry.h"
 
 namespace cratecache {
 namespace {

@@ -1,4 +1,4 @@
-#include "store/miss_record.h"
+#include "job/miss_record.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,20 +23,20 @@ std::string file_name_part(const std::string& s) {
 
 }  // namespace
 
-void write_miss_record(const std::string& dir, const MissRecord& r) {
+void write_miss_record(const StoreLayout& layout, const MissRecord& r) {
   json inputs = json::array();
   for (const auto& i : r.inputs) inputs.push_back(json::array({i.label, i.value}));
   json doc{{"time", r.time},         {"crate", r.name},   {"kind", r.kind},
            {"input_key", r.input_key}, {"inputs", inputs}, {"mismatches", r.mismatches}};
-  std::string path = dir + "/explain/" + file_name_part(r.name) + "." + file_name_part(r.kind) + ".json";
-  make_dirs(dir + "/explain");
+  std::string path = layout.explain_dir() + "/" + file_name_part(r.name) + "." + file_name_part(r.kind) + ".json";
+  make_dirs(layout.explain_dir());
   write_file_atomic(path, doc.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-std::vector<MissRecord> read_miss_records(const std::string& dir) {
+std::vector<MissRecord> read_miss_records(const StoreLayout& layout) {
   std::vector<MissRecord> out;
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir + "/explain", ec)) {
+  for (const auto& e : std::filesystem::directory_iterator(layout.explain_dir(), ec)) {
     if (e.path().extension() != ".json") continue;
     auto text = try_read_file(e.path().string());
     if (!text) continue;

@@ -10,11 +10,12 @@
 // the blob SHA-256s, covered by the header digest, feed the stat cache as key material without
 // hashing the outputs again.
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "store/codec.h"
+#include "entry/codec.h"
 
 namespace cratecache {
 
@@ -68,6 +69,9 @@ struct EntryInfo {
 EntryInfo decode_entry(std::string_view bytes, BlobSink& sink);
 // The header alone (checked by its digest), for listings; the payload is not read.
 EntryInfo peek_entry_info(std::string_view bytes);
+// The same from an entry file, reading only its header: a store of many GiB is listed without
+// reading its payloads. nullopt for a file that is not an intact entry.
+std::optional<EntryInfo> read_entry_info(const std::string& path);
 // The blobs' headers (no data), from the digest-checked header alone.
 std::vector<Blob> peek_entry_blobs(std::string_view bytes);
 Entry decode_entry(const std::string& bytes);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "key/key_inputs.h"
+#include "store/layout.h"
 
 namespace cratecache {
 
@@ -20,8 +21,8 @@ struct MissRecord {
   std::vector<std::string> mismatches;
 };
 
-void write_miss_record(const std::string& dir, const MissRecord& record);
+void write_miss_record(const StoreLayout& layout, const MissRecord& record);
 // Newest first; unreadable records are skipped.
-std::vector<MissRecord> read_miss_records(const std::string& dir);
+std::vector<MissRecord> read_miss_records(const StoreLayout& layout);
 
 }  // namespace cratecache

@@ -1,16 +1,18 @@
 #pragma once
 // When concurrent builds miss the same key, one compiles and the others wait for it, then hit.
-// The lock is an flock on <dir>/locks/<key>.lock: the kernel drops it when its holder exits or is
+// The lock is an flock on the input key's lock file (layout.h): the kernel drops it when its holder exits or is
 // killed, so a crashed build never blocks others; waiting is bounded by a timeout after which the
 // waiter compiles itself.
 #include <chrono>
 #include <string>
 
+#include "store/layout.h"
+
 namespace cratecache {
 
 class SingleFlight {
  public:
-  SingleFlight(const std::string& dir, const std::string& key);
+  SingleFlight(const StoreLayout& layout, const std::string& input_key);
   ~SingleFlight();
   SingleFlight(const SingleFlight&) = delete;
   SingleFlight& operator=(const SingleFlight&) = delete;

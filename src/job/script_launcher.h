@@ -13,7 +13,4 @@ constexpr const char* kRealScriptSuffix = ".cratecache-real";
 // store entry linked at <binary>.cratecache-entry (deferred_blob.h). Then writes the launcher.
 void install_launcher(const std::string& binary, const std::string& cratecache_exe, bool deferred);
 
-// Path of the running cratecache executable.
-std::string own_executable_path();
-
 }  // namespace cratecache

@@ -1,15 +1,16 @@
-#include "store/entry.h"
+#include "entry/entry.h"
 
 #include <xxhash.h>
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include <fmt/core.h>
 
-#include "store/codec.h"
+#include "entry/codec.h"
 #include "util/digest.h"
 
 namespace cratecache {
@@ -218,6 +219,23 @@ Entry decode_entry(const std::string& bytes) {
   entry.toolchain = info.toolchain;
   entry.compile_ms = info.compile_ms;
   return entry;
+}
+
+std::optional<EntryInfo> read_entry_info(const std::string& path) {
+  constexpr size_t kFixed = 8 + sizeof(uint32_t), kDigest = 32, kMaxHeader = 64 << 20;
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(kFixed, '\0');
+  if (!in.read(bytes.data(), kFixed)) return std::nullopt;
+  uint32_t header_size = 0;
+  std::memcpy(&header_size, bytes.data() + 8, sizeof header_size);
+  if (header_size > kMaxHeader) return std::nullopt;
+  bytes.resize(kFixed + header_size + kDigest);
+  if (!in.read(bytes.data() + kFixed, header_size + kDigest)) return std::nullopt;
+  try {
+    return peek_entry_info(bytes);
+  } catch (const CorruptEntry&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace cratecache

@@ -1,4 +1,4 @@
-#include "store/materialise.h"
+#include "job/materialise.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -8,7 +8,7 @@
 
 #include "key/path_normaliser.h"
 #include "key/stat_cache.h"
-#include "store/entry.h"
+#include "entry/entry.h"
 
 namespace cratecache {
 

@@ -1,14 +1,14 @@
 #pragma once
 // Project records: for each project built through cratecache, what rebuilding its dependencies
 // needs — the manifest's dependency tables, Cargo.lock, toolchain, target, profile, when it was
-// last built — and never its code. Kept in SQLite at <dir>/projects.sqlite; `cratecache warm`
+// last built — and never its code. Kept in SQLite in the store (layout.h); `cratecache warm`
 // replays them for a new toolchain.
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "args/rustc_args.h"
-#include "config/config.h"
+#include "store/layout.h"
+
 
 struct sqlite3;
 
@@ -31,7 +31,7 @@ std::string dependency_tables(const std::string& cargo_toml);
 
 class ProjectDb {
  public:
-  explicit ProjectDb(const std::string& dir);
+  explicit ProjectDb(const StoreLayout& layout);
   ~ProjectDb();
   ProjectDb(const ProjectDb&) = delete;
   ProjectDb& operator=(const ProjectDb&) = delete;
@@ -43,7 +43,5 @@ class ProjectDb {
   ::sqlite3* db_ = nullptr;
 };
 
-// Called by the wrapper for each workspace-member unit Cargo was asked to build. Never throws.
-void record_project_build(const Config& config, const std::string& rustc, const RustcArgs& args);
 
 }  // namespace cratecache

@@ -1,0 +1,190 @@
+#include "store/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "store/remote/remote_plugin.h"
+#include "util/digest.h"
+#include "util/log.h"
+
+namespace cratecache {
+namespace {
+
+RemoteTier remote_tier_of(const Config& config) {
+  RemoteTier tier;
+  RemoteUrl url = parse_remote_url(config.remote);
+  int connect_ms = static_cast<int>(config.remote_connect_timeout_ms);
+  int io_ms = static_cast<int>(config.remote_timeout_ms);
+  tier.connect = [url, connect_ms, io_ms] { return open_remote_storage(url, connect_ms, io_ms); };
+  tier.policy = parse_remote_policy(config.remote_policy);
+  if (!config.signing_key.empty()) tier.signer = EntrySignature::from_key_file(config.signing_key);
+  tier.require_signature = config.require_signature;
+  if (tier.require_signature && !tier.signer) {
+    throw std::invalid_argument("require_signature needs signing_key (CRATECACHE_SIGNING_KEY)");
+  }
+  return tier;
+}
+
+}  // namespace
+
+std::string remote_object_name(Kind kind, const EntryKey& key) {
+  std::string name = kind == Kind::kManifest ? "manifest/" + key.digest() : key.str();
+  return sha256_hex("cratecache-remote-v1:" + name);
+}
+
+Store Store::open(const Config& config) {
+  std::optional<RemoteTier> remote;
+  if (!config.remote.empty()) {
+    try {
+      remote = remote_tier_of(config);
+    } catch (const std::exception& e) {
+      // A bad remote setting costs the remote tier only: the local one still serves.
+      Stats(StoreLayout(config.dir)).add("errors.remote_config");
+      warn("remote cache disabled, bad setting: {}", e.what());
+    }
+  }
+  return Store(config, std::move(remote));
+}
+
+Store::Store(const Config& config, std::optional<RemoteTier> remote)
+    : config_(config),
+      local_(StoreLayout(config.dir), config.max_size),
+      stats_(local_.layout()),
+      remote_(std::move(remote)),
+      breaker_(local_.layout().remote_breaker()) {}
+
+bool Store::remote_readable() const {
+  return remote_ && remote_->policy != RemotePolicy::WriteOnly && breaker_.allows();
+}
+
+bool Store::remote_writable() const {
+  return remote_ && remote_->policy != RemotePolicy::ReadOnly && breaker_.allows();
+}
+
+std::optional<std::string> Store::remote_get(const std::string& name) {
+  if (!remote_readable()) return std::nullopt;
+  try {
+    auto bytes = remote_->connect()->get(name);
+    breaker_.record_success();
+    return bytes;
+  } catch (const std::exception& e) {
+    breaker_.record_failure();
+    stats_.add("errors.remote_get");
+    warn("remote cache unavailable: {}", e.what());
+    return std::nullopt;
+  }
+}
+
+// A remote entry as a reader may use it: signature checked (or stripped), or nullopt.
+std::optional<std::string> Store::checked_entry(std::string bytes) {
+  const auto& signer = remote_->signer;
+  if (signer && (remote_->require_signature || has_signature(bytes))) {
+    auto verified = signer->verify(bytes);
+    if (!verified) {
+      stats_.add("errors.bad_signature");
+      warn("rejected a remote entry with a missing or wrong signature");
+    }
+    return verified;
+  }
+  return strip_signature(bytes);
+}
+
+std::optional<StoredObject> Store::get(Kind kind, const EntryKey& key, Tiers tiers) {
+  std::string path = layout().object(kind, key);
+  if (tiers != Tiers::kRemoteOnly) {
+    if (auto mapped = local_.map(kind, key)) return StoredObject{std::move(mapped), "", path};
+  }
+  if (tiers == Tiers::kLocalOnly) return std::nullopt;
+  auto bytes = remote_get(remote_object_name(kind, key));
+  if (!bytes) return std::nullopt;
+  if (kind == Kind::kEntry) {
+    bytes = checked_entry(std::move(*bytes));
+    if (!bytes) return std::nullopt;
+    stats_.add("remote_hits");
+  }
+  StoredObject object{std::nullopt, std::move(*bytes), ""};
+  // A remote manifest is merged into the local one by its reader; an entry is kept as it is.
+  if (kind == Kind::kEntry && !config_.store_read_only()) {
+    try {
+      local_.put(kind, key, object.owned);
+      object.local_path = path;
+    } catch (const std::exception& e) {
+      warn("could not keep a remote entry locally: {}", e.what());
+    }
+  }
+  return object;
+}
+
+void Store::put(Kind kind, const EntryKey& key, const std::string& bytes, Tiers tiers) {
+  local_.put(kind, key, bytes);
+  if (tiers == Tiers::kLocalOnly || !remote_writable()) return;
+  bool sign = kind == Kind::kEntry && remote_->signer;
+  queued_.emplace_back(remote_object_name(kind, key), sign ? remote_->signer->sign(bytes) : bytes);
+}
+
+void Store::remove(Kind kind, const EntryKey& key) {
+  local_.remove(kind, key);
+  if (!remote_ || remote_->policy != RemotePolicy::ReadWrite || !breaker_.allows()) return;
+  try {
+    remote_->connect()->remove(remote_object_name(kind, key));
+  } catch (const std::exception&) {
+    stats_.add("errors.remote_remove");
+  }
+}
+
+void Store::upload_queued() {
+  if (queued_.empty()) return;
+  auto objects = std::move(queued_);
+  queued_.clear();
+  // The shared lock is taken before forking, so flush_uploads can never miss this upload.
+  int lock = ::open(layout().uploads_lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock >= 0) ::flock(lock, LOCK_SH);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    if (lock >= 0) ::close(lock);
+    stats_.add("errors.remote_put");
+    return;
+  }
+  if (pid > 0) {
+    if (lock >= 0) ::close(lock);  // the child's copy keeps the lock
+    return;
+  }
+  // Child: detach from Cargo's pipes and jobserver and from any single-flight lock, then upload.
+  ::setsid();
+  int devnull = ::open("/dev/null", O_RDWR);
+  for (int fd = 0; fd <= 2; ++fd) ::dup2(devnull, fd);
+  if (lock < 0) {
+    ::close_range(3, ~0U, 0);
+  } else {
+    if (lock > 3) ::close_range(3, static_cast<unsigned>(lock - 1), 0);
+    ::close_range(static_cast<unsigned>(lock + 1), ~0U, 0);
+  }
+  try {
+    auto remote = remote_->connect();
+    for (const auto& [name, data] : objects) remote->put(name, data);
+    breaker_.record_success();
+    stats_.add("remote_uploads");
+  } catch (const std::exception&) {
+    breaker_.record_failure();
+    stats_.add("errors.remote_put");
+  }
+  ::_exit(0);
+}
+
+bool flush_uploads(const StoreLayout& layout, int timeout_seconds) {
+  int fd = ::open(layout.uploads_lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return true;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  bool done = false;
+  while (!(done = ::flock(fd, LOCK_EX | LOCK_NB) == 0) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::close(fd);
+  return done;
+}
+
+}  // namespace cratecache

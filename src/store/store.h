@@ -1,0 +1,88 @@
+#pragma once
+// The store as a build sees it: entries and manifests (layout.h) in the local tier first, then in
+// one optional remote tier (redis://, http(s)://, s3://). A remote hit is written back locally; what
+// is stored locally is uploaded by a detached child process, so the build does not wait for the
+// network, and `cratecache flush-uploads` waits for those in flight. Remote faults never fail a
+// build: they are counted, and a circuit breaker skips a dead remote for a while.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "store/layout.h"
+#include "store/local_store.h"
+#include "store/remote/circuit_breaker.h"
+#include "store/remote/entry_signature.h"
+#include "store/remote/remote_config.h"
+#include "store/stats.h"
+#include "store/storage.h"
+#include "util/mapped_file.h"
+
+namespace cratecache {
+
+// An object as read: mapped from the local tier, or owned (a remote hit).
+struct StoredObject {
+  std::optional<MappedFile> mapped;
+  std::string owned;
+  std::string local_path;  // the local file with these bytes; empty when a remote hit was not kept
+  std::string_view bytes() const { return mapped ? mapped->bytes() : std::string_view(owned); }
+};
+
+enum class Tiers { kAll, kLocalOnly, kRemoteOnly };
+
+// The remote tier: how to reach it and what it may do.
+struct RemoteTier {
+  // A new connection; called only when the remote is used, so a local hit never loads the plugin.
+  std::function<std::unique_ptr<Storage>()> connect;
+  RemotePolicy policy = RemotePolicy::ReadWrite;
+  std::optional<EntrySignature> signer;
+  bool require_signature = false;
+};
+
+class Store {
+ public:
+  // The store `config` names, with its remote tier. Never throws: a bad remote setting (URL,
+  // policy, key file) disables the remote tier only, warned about and counted (errors.remote_config).
+  static Store open(const Config& config);
+  Store(const Config& config, std::optional<RemoteTier> remote);
+
+  const Config& config() const { return config_; }
+  const StoreLayout& layout() const { return local_.layout(); }
+  Stats& stats() { return stats_; }
+
+  // A local object is mapped; a remote one (not kLocalOnly) is fetched, an entry's signature checked,
+  // and written back locally. Remote faults are counted, not thrown; a local fault throws.
+  std::optional<StoredObject> get(Kind kind, const EntryKey& key, Tiers tiers = Tiers::kAll);
+  // Writes locally at once (throws on a fault); the remote copy is queued for upload_queued().
+  void put(Kind kind, const EntryKey& key, const std::string& bytes, Tiers tiers = Tiers::kAll);
+  void remove(Kind kind, const EntryKey& key);
+  // Uploads what put() queued, in order (an entry before the manifest that leads to it), from one
+  // detached child process.
+  void upload_queued();
+
+ private:
+  bool remote_readable() const;
+  bool remote_writable() const;
+  std::optional<std::string> remote_get(const std::string& name);
+  std::optional<std::string> checked_entry(std::string bytes);
+
+  const Config& config_;
+  LocalStore local_;
+  Stats stats_;
+  std::optional<RemoteTier> remote_;
+  CircuitBreaker breaker_;
+  std::vector<std::pair<std::string, std::string>> queued_;  // (object name, bytes)
+};
+
+// Name of an object on a remote: 64 hex digits, valid for every engine (bazel-remote's /ac/ too).
+std::string remote_object_name(Kind kind, const EntryKey& key);
+
+// Blocks until every background upload started from this store has finished, or the timeout.
+// Returns false on timeout.
+bool flush_uploads(const StoreLayout& layout, int timeout_seconds);
+
+}  // namespace cratecache

@@ -1,0 +1,56 @@
+#include "wrapper/project_build.h"
+
+#include <cstdlib>
+#include <ctime>
+
+#include "key/project_roots.h"
+#include "key/toolchain.h"
+#include "store/project_db.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+namespace cratecache {
+namespace {
+
+// "debug" is the dev profile's directory; other profiles use their own name.
+std::string profile_of(const std::string& out_dir) {
+  auto dir = cargo_profile_dir(out_dir);
+  if (!dir || basename_of(*dir) == "debug") return "dev";
+  return basename_of(*dir);
+}
+
+std::string option_value(const RustcArgs& args, const std::string& flag) {
+  for (const auto& o : args.options) {
+    if (o.flag == flag) return o.value;
+  }
+  return "";
+}
+
+}  // namespace
+
+void record_project_build(const Config& config, const std::string& rustc, const RustcArgs& args) {
+  // Once per build: the unit Cargo was asked for, and only its lib/bin (not its build script).
+  if (!std::getenv("CARGO_PRIMARY_PACKAGE") || args.unit_kind() == UnitKind::BuildScript) return;
+  const char* manifest = std::getenv("CARGO_MANIFEST_PATH");
+  if (!manifest || !*manifest || args.out_dir.empty()) return;
+  // The stub projects of `cratecache warm` are not projects of anyone's.
+  StoreLayout layout(config.dir);
+  if (std::string(manifest).rfind(layout.warm_dir() + "/", 0) == 0) return;
+  try {
+    ProjectRecord r;
+    r.manifest_path = manifest;
+    r.dependencies = dependency_tables(read_file(manifest));
+    // Cargo runs workspace members from the workspace root, where Cargo.lock lives.
+    r.lockfile = try_read_file(absolute_path("Cargo.lock")).value_or("");
+    r.rustc = rustc;
+    r.toolchain = identify_toolchain(rustc, layout.toolchains_dir()).release;
+    r.target = option_value(args, "--target");
+    r.profile = profile_of(absolute_path(args.out_dir));
+    r.last_built = static_cast<int64_t>(std::time(nullptr));
+    ProjectDb(layout).upsert(r);
+  } catch (const std::exception& e) {
+    warn("could not record this project for `cratecache warm`: {}", e.what());
+  }
+}
+
+}  // namespace cratecache

@@ -1,0 +1,179 @@
+#include "job/run_cached.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "fake_remote.h"
+#include "job/result.h"
+#include "job/single_flight.h"
+#include "scratch_dir.h"
+#include "util/fs.h"
+
+namespace cratecache {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A job whose tool is a shell command writing out/lib.out; it counts its runs.
+class FakeJob : public Job {
+ public:
+  FakeJob(std::string out_dir, std::string script) : out_dir_(std::move(out_dir)), script_(std::move(script)) {}
+
+  std::string name() const override { return "fake"; }
+  std::string kind() const override { return "lib"; }
+  std::string out_dir() const override { return out_dir_; }
+  const PathNormaliser& normaliser() const override { return normaliser_; }
+  JobKeys keys() override { return {std::string(64, '1'), "00000000000000aa"}; }
+  KeyInputs key_inputs() override { return {}; }
+  Command command() override {
+    ++runs;
+    return {"/bin/sh", {"-c", script_}};
+  }
+  std::string failure_reason() const override { return "compile_error"; }
+  Collected collect(const TeeResult& run, uint64_t run_ms) override {
+    ResultBuilder result(normaliser_, name(), kind(), run_ms);
+    result.add_output({"lib.out", 0644, false, read_file(out_dir_ + "/lib.out"), "", ""});
+    return result.finish(run, "");
+  }
+
+  int runs = 0;
+
+ private:
+  std::string out_dir_;
+  std::string script_;
+  PathNormaliser normaliser_;
+};
+
+class RunCachedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = config_at("store");
+    fs::create_directories(out_dir_);
+  }
+  Config config_at(const std::string& name) {
+    Config c;
+    c.dir = (scratch_.path() / name).string();
+    c.lock_timeout_ms = 200;
+    return c;
+  }
+  FakeJob job(const std::string& script = "echo built > lib.out") {
+    return FakeJob(out_dir_, "cd '" + out_dir_ + "' && " + script);
+  }
+  int64_t counter(const Config& c, const std::string& name) { return Stats(StoreLayout(c.dir)).totals()[name]; }
+  std::string output() { return try_read_file(out_dir_ + "/lib.out").value_or("(none)"); }
+  std::string entry_path() {
+    std::string found;
+    StoreLayout(config_.dir).for_each_entry([&](const StoreLayout::EntryFile& f) { found = f.path; });
+    return found;
+  }
+
+  ScratchDir scratch_{"run-cached"};
+  std::string out_dir_ = (scratch_.path() / "out").string();
+  Config config_;
+  StatCache digests_{(scratch_.path() / "stat").string()};
+};
+
+TEST_F(RunCachedTest, AMissIsStoredAndTheNextRunIsServed) {
+  Store store(config_, std::nullopt);
+  FakeJob first = job();
+  EXPECT_EQ(run_cached(first, store, digests_), 0);
+  EXPECT_EQ(first.runs, 1);
+  EXPECT_EQ(counter(config_, "misses"), 1);
+  fs::remove(out_dir_ + "/lib.out");
+
+  FakeJob second = job();
+  EXPECT_EQ(run_cached(second, store, digests_), 0);
+  EXPECT_EQ(second.runs, 0) << "a hit must not run the tool";
+  EXPECT_EQ(output(), "built\n");
+  EXPECT_EQ(counter(config_, "hits"), 1);
+  EXPECT_EQ(counter(config_, "hits.lib"), 1);
+}
+
+TEST_F(RunCachedTest, AFailingToolIsPassedThroughUncached) {
+  Store store(config_, std::nullopt);
+  FakeJob failing = job("exit 3");
+  EXPECT_EQ(run_cached(failing, store, digests_), 3);
+  EXPECT_EQ(counter(config_, "not_cached.compile_error"), 1);
+  EXPECT_EQ(entry_path(), "");
+}
+
+TEST_F(RunCachedTest, ACorruptEntryIsRemovedAndTheToolRuns) {
+  Store store(config_, std::nullopt);
+  FakeJob first = job();
+  run_cached(first, store, digests_);
+  std::string path = entry_path();
+  std::string bytes = read_file(path);
+  bytes[bytes.size() - 3] ^= 0x55;  // in the payload
+  write_file_atomic(path, bytes);
+
+  FakeJob second = job();
+  EXPECT_EQ(run_cached(second, store, digests_), 0);
+  EXPECT_EQ(second.runs, 1);
+  EXPECT_EQ(output(), "built\n");
+  EXPECT_EQ(counter(config_, "errors.corrupt_entry"), 1);
+  EXPECT_NE(read_file(entry_path()), bytes) << "the corrupt entry was replaced";
+}
+
+TEST_F(RunCachedTest, ADeadRemoteCostsNothingButACounter) {
+  Store store(config_, dir_remote((scratch_.path() / "remote").string(), true));
+  FakeJob first = job();
+  EXPECT_EQ(run_cached(first, store, digests_), 0);
+  EXPECT_EQ(first.runs, 1);
+  EXPECT_GE(counter(config_, "errors.remote_get"), 1);
+  FakeJob second = job();
+  EXPECT_EQ(run_cached(second, store, digests_), 0);
+  EXPECT_EQ(second.runs, 0);
+}
+
+TEST_F(RunCachedTest, AnotherMachinesResultIsServedFromTheRemote) {
+  std::string remote = (scratch_.path() / "remote").string();
+  Store a(config_, dir_remote(remote));
+  FakeJob first = job();
+  run_cached(first, a, digests_);
+  ASSERT_TRUE(flush_uploads(a.layout(), 10));
+  fs::remove(out_dir_ + "/lib.out");
+
+  Config other = config_at("other-store");
+  Store b(other, dir_remote(remote));
+  FakeJob second = job();
+  EXPECT_EQ(run_cached(second, b, digests_), 0);
+  EXPECT_EQ(second.runs, 0);
+  EXPECT_EQ(output(), "built\n");
+  EXPECT_EQ(counter(other, "remote_hits"), 1);
+}
+
+// A producer that holds the input key's lock too long: the waiter gives up, counts it and runs the
+// tool itself.
+TEST_F(RunCachedTest, ALockHeldPastTheTimeoutIsCountedAndTheToolRuns) {
+  Store store(config_, std::nullopt);
+  SingleFlight holder(store.layout(), std::string(64, '1'));
+  ASSERT_TRUE(holder.try_lock());
+  FakeJob waiting = job();
+  EXPECT_EQ(run_cached(waiting, store, digests_), 0);
+  EXPECT_EQ(waiting.runs, 1);
+  EXPECT_EQ(counter(config_, "single_flight_waits"), 1);
+  EXPECT_EQ(counter(config_, "errors.single_flight_timeout"), 1);
+}
+
+TEST_F(RunCachedTest, AManifestPointingOutsideTheStoreIsIgnored) {
+  Store store(config_, std::nullopt);
+  FakeJob first = job();
+  run_cached(first, store, digests_);
+  EntryKey manifest_key("00000000000000aa", std::string(64, '1'));
+  std::string manifest_path = store.layout().object(Kind::kManifest, manifest_key);
+  std::string text = read_file(manifest_path);
+  auto at = text.find("00000000000000aa/");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 17 + 64, "../../../../etc/passwd");
+  write_file_atomic(manifest_path, text);
+  fs::remove(out_dir_ + "/lib.out");
+
+  FakeJob second = job();
+  EXPECT_EQ(run_cached(second, store, digests_), 0);
+  EXPECT_EQ(second.runs, 1);
+  EXPECT_EQ(counter(config_, "errors.invalid_key"), 1);
+}
+
+}  // namespace
+}  // namespace cratecache

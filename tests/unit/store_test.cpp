@@ -1,0 +1,116 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "fake_remote.h"
+#include "scratch_dir.h"
+#include "util/fs.h"
+
+namespace cratecache {
+namespace {
+
+namespace fs = std::filesystem;
+
+const EntryKey kEntryKey("00000000000000aa", std::string(64, 'e'));
+const EntryKey kManifestKey("00000000000000aa", std::string(64, 'f'));
+
+class StoreTest : public ::testing::Test {
+ protected:
+  Config config_at(const std::string& name) {
+    Config c;
+    c.dir = (scratch_.path() / name).string();
+    return c;
+  }
+  int64_t counter(const Config& c, const std::string& name) { return Stats(StoreLayout(c.dir)).totals()[name]; }
+  std::string remote_dir() const { return (scratch_.path() / "remote").string(); }
+
+  ScratchDir scratch_{"store"};
+};
+
+TEST_F(StoreTest, LocalObjectsOfEachKind) {
+  Config c = config_at("a");
+  Store store(c, std::nullopt);
+  EXPECT_FALSE(store.get(Kind::kEntry, kEntryKey));
+  store.put(Kind::kEntry, kEntryKey, "entry");
+  store.put(Kind::kManifest, kManifestKey, "manifest");
+  EXPECT_EQ(store.get(Kind::kEntry, kEntryKey)->bytes(), "entry");
+  EXPECT_EQ(store.get(Kind::kManifest, kManifestKey)->bytes(), "manifest");
+  EXPECT_EQ(store.get(Kind::kEntry, kEntryKey)->local_path, store.layout().object(Kind::kEntry, kEntryKey));
+  store.remove(Kind::kEntry, kEntryKey);
+  EXPECT_FALSE(store.get(Kind::kEntry, kEntryKey));
+}
+
+// What one machine stores, another finds on the remote and keeps locally; the entry is uploaded
+// before the manifest that leads to it.
+TEST_F(StoreTest, RemoteTierSharesObjectsInOrder) {
+  Config a = config_at("a"), b = config_at("b");
+  Store writer(a, dir_remote(remote_dir()));
+  writer.put(Kind::kEntry, kEntryKey, "entry");
+  writer.put(Kind::kManifest, kManifestKey, "manifest");
+  writer.upload_queued();
+  ASSERT_TRUE(flush_uploads(writer.layout(), 10));
+  EXPECT_EQ(read_file(remote_dir() + "/order.log"),
+            remote_object_name(Kind::kEntry, kEntryKey) + "\n" + remote_object_name(Kind::kManifest, kManifestKey) + "\n");
+
+  Store reader(b, dir_remote(remote_dir()));
+  EXPECT_FALSE(reader.get(Kind::kEntry, kEntryKey, Tiers::kLocalOnly));
+  auto got = reader.get(Kind::kEntry, kEntryKey);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->bytes(), "entry");
+  EXPECT_TRUE(fs::exists(reader.layout().object(Kind::kEntry, kEntryKey))) << "a remote hit is kept locally";
+  EXPECT_EQ(reader.get(Kind::kManifest, kManifestKey, Tiers::kRemoteOnly)->bytes(), "manifest");
+  EXPECT_EQ(counter(b, "remote_hits"), 1);
+}
+
+TEST_F(StoreTest, ADeadRemoteIsCountedAndTheLocalTierServes) {
+  Config c = config_at("a");
+  Store store(c, dir_remote(remote_dir(), true));
+  store.put(Kind::kEntry, kEntryKey, "entry");
+  EXPECT_EQ(store.get(Kind::kEntry, kEntryKey)->bytes(), "entry");
+  EXPECT_FALSE(store.get(Kind::kManifest, kManifestKey));
+  EXPECT_EQ(counter(c, "errors.remote_get"), 1);
+}
+
+TEST_F(StoreTest, ARemoteEntryWithABadSignatureIsRejected) {
+  Config a = config_at("a"), b = config_at("b");
+  RemoteTier signing = dir_remote(remote_dir());
+  signing.signer = EntrySignature(std::string(32, 'k'));
+  Store writer(a, std::move(signing));
+  writer.put(Kind::kEntry, kEntryKey, "entry");
+  writer.upload_queued();
+  ASSERT_TRUE(flush_uploads(writer.layout(), 10));
+
+  RemoteTier other_key = dir_remote(remote_dir());
+  other_key.signer = EntrySignature(std::string(32, 'x'));
+  other_key.require_signature = true;
+  Store reader(b, std::move(other_key));
+  EXPECT_FALSE(reader.get(Kind::kEntry, kEntryKey));
+  EXPECT_EQ(counter(b, "errors.bad_signature"), 1);
+}
+
+// A bad remote setting once made the whole cache unavailable, uncounted: it must cost the remote
+// tier only.
+TEST_F(StoreTest, ABadRemoteSettingDisablesTheRemoteOnly) {
+  Config c = config_at("a");
+  c.remote = "foo";
+  Store store = Store::open(c);
+  EXPECT_EQ(counter(c, "errors.remote_config"), 1);
+  store.put(Kind::kEntry, kEntryKey, "entry");
+  EXPECT_EQ(store.get(Kind::kEntry, kEntryKey)->bytes(), "entry");
+}
+
+TEST_F(StoreTest, ReadOnlyRemoteTakesNoUploads) {
+  Config c = config_at("a");
+  RemoteTier tier = dir_remote(remote_dir());
+  tier.policy = RemotePolicy::ReadOnly;
+  Store store(c, std::move(tier));
+  store.put(Kind::kEntry, kEntryKey, "entry");
+  store.upload_queued();
+  ASSERT_TRUE(flush_uploads(store.layout(), 10));
+  EXPECT_FALSE(fs::exists(remote_dir() + "/order.log"));
+}
+
+}  // namespace
+}  // namespace cratecache
