@@ -5,6 +5,11 @@
 #include <string_view>
 
 namespace cratecache {
+
+Extern parse_extern(const std::string& value) {
+  auto eq = value.find('=');
+  return eq == std::string::npos ? Extern{value, ""} : Extern{value.substr(0, eq), value.substr(eq + 1)};
+}
 namespace {
 
 // Long options that take a value, and what each normalises to.
@@ -92,13 +97,13 @@ class Parser {
     const std::string& arg = argv_[i];
     for (auto flag : kNoValueFlags) {
       if (arg == flag) {
-        add(std::string(flag), "", false);
+        add(std::string(flag), "");
         return true;
       }
     }
     if (arg == "-h" || arg == "--help" || arg == "-V" || arg == "--version" || arg == "-vV" || arg == "-Vv") {
       refuse("info");
-      add(arg, "", false);
+      add(arg, "");
       return true;
     }
     if (arg.rfind("--", 0) == 0) {
@@ -106,32 +111,32 @@ class Parser {
       std::string_view name = std::string_view(arg).substr(0, eq);
       for (const auto& f : kValueFlags) {
         if (name != f.name) continue;
-        if (eq != std::string::npos) return add(std::string(f.canonical), arg.substr(eq + 1), true), true;
+        if (eq != std::string::npos) return add(std::string(f.canonical), arg.substr(eq + 1)), true;
         if (i + 1 >= argv_.size()) return false;
-        add(std::string(f.canonical), argv_[++i], true);
+        add(std::string(f.canonical), argv_[++i]);
         return true;
       }
       return false;
     }
     if (arg == "-o") {
       if (i + 1 >= argv_.size()) return false;
-      add("-o", argv_[++i], true);
+      add("-o", argv_[++i]);
       return true;
     }
     for (auto flag : kShortValueFlags) {
       if (arg.rfind(flag, 0) != 0) continue;
       if (arg.size() > flag.size()) {
-        add(std::string(flag), arg.substr(flag.size()), true);
+        add(std::string(flag), arg.substr(flag.size()));
       } else {
         if (i + 1 >= argv_.size()) return false;
-        add(std::string(flag), argv_[++i], true);
+        add(std::string(flag), argv_[++i]);
       }
       return true;
     }
     return false;
   }
 
-  void add(std::string flag, std::string value, bool has_value) {
+  void add(std::string flag, std::string value) {
     RustcArgs& a = result_.args;
     if (flag == "--crate-name") {
       a.crate_name = value;
@@ -142,9 +147,7 @@ class Parser {
     } else if (flag == "--out-dir") {
       a.out_dir = value;
     } else if (flag == "--extern") {
-      auto eq = value.find('=');
-      a.externs.push_back(eq == std::string::npos ? Extern{value, ""}
-                                                  : Extern{value.substr(0, eq), value.substr(eq + 1)});
+      a.externs.push_back(parse_extern(value));
     } else if (flag == "-L") {
       auto eq = value.find('=');
       if (eq == std::string::npos) {
@@ -171,7 +174,7 @@ class Parser {
     } else if (flag == "--explain" || flag == "--unpretty") {
       refuse("info");
     }
-    result_.args.options.push_back({std::move(flag), std::move(value), has_value});
+    result_.args.options.push_back({std::move(flag), std::move(value)});
   }
 
   void check_cacheable() {

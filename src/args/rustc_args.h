@@ -12,13 +12,15 @@ namespace cratecache {
 struct RustcOption {
   std::string flag;
   std::string value;  // empty for flags without a value (-g, -O, --test)
-  bool has_value = false;
 };
 
 struct Extern {
   std::string name;  // may carry modifiers ("priv:foo"), kept verbatim for the key
   std::string path;  // empty for `--extern proc_macro`
 };
+
+// "name=path" or "name" (`--extern proc_macro`).
+Extern parse_extern(const std::string& value);
 
 struct LibPath {
   std::string kind;  // "dependency", "native", "crate", "framework", "all"

@@ -193,34 +193,6 @@ std::vector<Blob> peek_entry_blobs(std::string_view bytes) {
   return out;
 }
 
-namespace {
-
-// Collects every blob in memory: for verification and tests, not the hit path.
-class CollectingSink : public BlobSink {
- public:
-  explicit CollectingSink(Entry& entry) : entry_(entry) {}
-  void begin(const Blob& header) override { entry_.blobs.push_back(header); }
-  void data(const char* bytes, size_t size) override { entry_.blobs.back().data.append(bytes, size); }
-  void end() override {}
-  void abandon() override { entry_.blobs.pop_back(); }
-
- private:
-  Entry& entry_;
-};
-
-}  // namespace
-
-Entry decode_entry(const std::string& bytes) {
-  Entry entry;
-  CollectingSink sink(entry);
-  EntryInfo info = decode_entry(bytes, sink);
-  entry.crate_name = info.crate_name;
-  entry.unit_kind = info.unit_kind;
-  entry.toolchain = info.toolchain;
-  entry.compile_ms = info.compile_ms;
-  return entry;
-}
-
 std::optional<EntryInfo> read_entry_info(const std::string& path) {
   constexpr size_t kFixed = 8 + sizeof(uint32_t), kDigest = 32, kMaxHeader = 64 << 20;
   std::ifstream in(path, std::ios::binary);

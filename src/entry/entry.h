@@ -74,6 +74,5 @@ EntryInfo peek_entry_info(std::string_view bytes);
 std::optional<EntryInfo> read_entry_info(const std::string& path);
 // The blobs' headers (no data), from the digest-checked header alone.
 std::vector<Blob> peek_entry_blobs(std::string_view bytes);
-Entry decode_entry(const std::string& bytes);
 
 }  // namespace cratecache

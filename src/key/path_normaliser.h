@@ -14,7 +14,6 @@ class PathNormaliser {
   void add_root(const std::string& path, const std::string& placeholder);
   std::string normalise(std::string_view text) const;
   std::string restore(std::string_view text) const;
-  bool empty() const { return roots_.empty(); }
 
  private:
   struct Root {

@@ -53,7 +53,7 @@ bool still_valid(const json& record) {
 }
 
 Toolchain from_record(const json& r) {
-  return {r.at("identity"), r.at("release"), r.at("host"), r.at("sysroot")};
+  return {r.at("identity"), r.at("release"), r.at("sysroot")};
 }
 
 }  // namespace

@@ -8,7 +8,6 @@ namespace cratecache {
 struct Toolchain {
   std::string identity;  // hex digest; part of every key
   std::string release;   // e.g. "1.95.0", for stats and listings
-  std::string host;
   std::string sysroot;
   // Names the toolchain's directory in the store and its records.
   std::string short_id() const { return identity.substr(0, 16); }

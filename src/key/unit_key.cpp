@@ -109,15 +109,13 @@ std::string compute_input_key(const KeyContext& ctx, KeyInputs* record) {
     h.field(o.flag);
     if (o.flag == "--extern") {
       // The crate it names is an input by content; where it lies is not.
-      auto eq = o.value.find('=');
-      std::string name = o.value.substr(0, eq);
-      if (eq == std::string::npos) {
-        h.input("--extern", "", name);
+      Extern e = parse_extern(o.value);
+      if (e.path.empty()) {
+        h.input("--extern", "", e.name);
         continue;
       }
-      h.field(name);
-      std::string path = o.value.substr(eq + 1);
-      h.input("--extern", name, ctx.digests.digest(path[0] == '/' ? path : ctx.cwd + "/" + path));
+      h.field(e.name);
+      h.input("--extern", e.name, ctx.digests.digest(e.path[0] == '/' ? e.path : ctx.cwd + "/" + e.path));
     } else {
       h.input(o.flag, "", ctx.normaliser.normalise(o.value));
     }

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "decode_all.h"
 #include "util/digest.h"
 
 namespace cratecache {
@@ -39,7 +40,7 @@ INSTANTIATE_TEST_SUITE_P(Codecs, EntryCodec, ::testing::Values(kLz4, kZstd, kRaw
 TEST_P(EntryCodec, RoundTrips) {
   Entry e = sample();
   std::string bytes = encode_entry(e, GetParam());
-  Entry d = decode_entry(bytes);
+  Entry d = decode_all(bytes);
   EXPECT_EQ(d.crate_name, "foo");
   EXPECT_EQ(d.compile_ms, 1234u);
   ASSERT_EQ(d.blobs.size(), 3u);
@@ -57,16 +58,16 @@ TEST_P(EntryCodec, EveryFlippedByteIsDetected) {
   for (size_t i = 0; i < bytes.size(); ++i) {
     std::string bad = bytes;
     bad[i] = static_cast<char>(bad[i] ^ 0x5a);
-    EXPECT_THROW(decode_entry(bad), CorruptEntry) << "byte " << i;
+    EXPECT_THROW(decode_all(bad), CorruptEntry) << "byte " << i;
   }
 }
 
 TEST_P(EntryCodec, TruncationAndTrailingBytesAreDetected) {
   Entry e = sample();
   std::string bytes = encode_entry(e, GetParam());
-  EXPECT_THROW(decode_entry(bytes + "x"), CorruptEntry);
+  EXPECT_THROW(decode_all(bytes + "x"), CorruptEntry);
   for (size_t len : {size_t{0}, size_t{5}, bytes.size() / 2, bytes.size() - 1}) {
-    EXPECT_THROW(decode_entry(bytes.substr(0, len)), CorruptEntry) << "length " << len;
+    EXPECT_THROW(decode_all(bytes.substr(0, len)), CorruptEntry) << "length " << len;
   }
 }
 
@@ -80,13 +81,13 @@ TEST(Entry, UncompressedIsStoredRawAndChecked) {
   Entry e = sample();
   std::string bytes = encode_entry(e, kRaw);
   EXPECT_NE(bytes.find("rlib-bytes"), std::string::npos);  // stored raw
-  Entry d = decode_entry(bytes);
+  Entry d = decode_all(bytes);
   ASSERT_EQ(d.blobs.size(), 3u);
   EXPECT_EQ(d.blobs[0].data, e.blobs[0].data);
   std::string bad = bytes;
   bad[bad.find("rlib-bytes")] ^= 1;
-  EXPECT_THROW(decode_entry(bad), CorruptEntry);
-  EXPECT_THROW(decode_entry(bytes + "x"), CorruptEntry);
+  EXPECT_THROW(decode_all(bad), CorruptEntry);
+  EXPECT_THROW(decode_all(bytes + "x"), CorruptEntry);
 }
 
 }  // namespace
@@ -106,7 +107,7 @@ TEST(Entry, FuzzerFindingsAreCorruptEntries) {
   int seen = 0;
   for (const auto& f : std::filesystem::directory_iterator(dir)) {
     ++seen;
-    EXPECT_THROW(decode_entry(read_file(f.path().string())), CorruptEntry) << f.path();
+    EXPECT_THROW(decode_all(read_file(f.path().string())), CorruptEntry) << f.path();
   }
   EXPECT_GT(seen, 0);
 }
@@ -163,10 +164,10 @@ TEST_P(EntryCodec, LargePayloadIsCompressedInParallelSegmentsAndRoundTrips) {
     EXPECT_EQ(frames_in(std::string_view(bytes).substr(payload_offset), GetParam().codec),
               std::min<size_t>(3, cores));
   }
-  Entry d = decode_entry(bytes);
+  Entry d = decode_all(bytes);
   ASSERT_EQ(d.blobs.size(), 3u);
   for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(d.blobs[i].data == e.blobs[i].data) << "blob " << i;
-  EXPECT_THROW(decode_entry(bytes.substr(0, bytes.size() - 1)), CorruptEntry);
+  EXPECT_THROW(decode_all(bytes.substr(0, bytes.size() - 1)), CorruptEntry);
 }
 
 TEST(Entry, UnknownCompressionIsCorrupt) {
@@ -180,7 +181,7 @@ TEST(Entry, UnknownCompressionIsCorrupt) {
   // A header digest that matches the altered header: only the codec name is wrong.
   std::string hex = sha256_hex(std::string_view(bytes).substr(12, header_size));
   for (size_t i = 0; i < 32; ++i) bytes[12 + header_size + i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-  EXPECT_THROW(decode_entry(bytes), CorruptEntry);
+  EXPECT_THROW(decode_all(bytes), CorruptEntry);
 }
 
 }  // namespace

@@ -28,7 +28,6 @@ TEST(PathNormaliser, RestoreMapsToAnotherProject) {
 TEST(PathNormaliser, IgnoresRootDirectory) {
   PathNormaliser n;
   n.add_root("/", "ROOT");
-  EXPECT_TRUE(n.empty());
   EXPECT_EQ(n.normalise("/usr/lib"), "/usr/lib");
 }
 
