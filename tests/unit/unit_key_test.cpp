@@ -49,7 +49,7 @@ class UnitKeyTest : public ::testing::Test {
     };
     std::vector<std::string> names;
     for (const auto& [k, v] : env) names.push_back(k);
-    Toolchain tc{toolchain, "1.0.0", "x86_64-unknown-linux-gnu", "/sysroot"};
+    Toolchain tc{toolchain, "1.0.0", "/sysroot"};
     PathNormaliser normaliser = make_normaliser(find_project_roots(parsed.args, "/reg/foo-1.0", lookup));
     StatCache digests((base_ / "stat").string());
     KeyContext ctx{parsed.args, tc, normaliser, "/reg/foo-1.0", lookup, names, digests};
