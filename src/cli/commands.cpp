@@ -16,6 +16,7 @@
 #include "manager/report.h"
 #include "manager/verify.h"
 #include "manager/warm.h"
+#include "store/remote/object_signature.h"
 #include "store/store.h"
 #include "util/process.h"
 #include "util/fs.h"
@@ -101,6 +102,10 @@ int run_cli(const std::vector<std::string>& args) {
   auto* explain = app.add_subcommand("explain", "Say why units missed: what their keys were made of, what changed");
   explain->add_option("name", explain_name, "Crate or package (default: list the recent misses)");
 
+  std::string key_path;
+  auto* keygen = app.add_subcommand("keygen", "Write an Ed25519 signing key PATH (mode 0600) and its public key PATH.pub");
+  keygen->add_option("path", key_path, "Where to write the private key")->required();
+
   app.add_subcommand("help", "Show this help")->callback([&] { throw CLI::CallForHelp(); });
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -110,6 +115,11 @@ int run_cli(const std::vector<std::string>& args) {
     return app.exit(e);
   }
   try {
+    if (*keygen) {
+      generate_key_pair(key_path);
+      fmt::print("{}\n{}.pub\n", key_path, key_path);
+      return 0;
+    }
     Config config = Config::load_from_environment();
     if (*stats) return print_stats(config, as_json);
     if (*zero) return zero_stats(config);

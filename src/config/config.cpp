@@ -13,6 +13,22 @@
 namespace cratecache {
 namespace {
 
+// "a.pub, b.pub" (environment) -> {"a.pub", "b.pub"}.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return out;
+}
+
 std::string default_dir(const EnvLookup& env) {
   if (const char* xdg = env("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/cratecache";
   const char* home = env("HOME");
@@ -51,6 +67,12 @@ void apply(Config& config, const std::string& name, const std::string& value, co
       config.remote_timeout_ms = std::stoull(value);
     } else if (name == "signing_key") {
       config.signing_key = value;
+    } else if (name == "signing_epoch") {
+      config.signing_epoch = std::stoull(value);
+    } else if (name == "trusted_keys") {
+      config.trusted_keys = split_list(value);
+    } else if (name == "trusted_epoch") {
+      config.trusted_epoch = std::stoull(value);
     } else if (name == "require_signature") {
       config.require_signature = parse_bool(value);
     } else if (name == "log_file") {
@@ -137,6 +159,9 @@ Config Config::load(const EnvLookup& env) {
       {"CRATECACHE_REMOTE_CONNECT_TIMEOUT_MS", "remote_connect_timeout_ms"},
       {"CRATECACHE_REMOTE_TIMEOUT_MS", "remote_timeout_ms"},
       {"CRATECACHE_SIGNING_KEY", "signing_key"},
+      {"CRATECACHE_SIGNING_EPOCH", "signing_epoch"},
+      {"CRATECACHE_TRUSTED_KEYS", "trusted_keys"},
+      {"CRATECACHE_TRUSTED_EPOCH", "trusted_epoch"},
       {"CRATECACHE_REQUIRE_SIGNATURE", "require_signature"},
   };
   for (const auto& [var, name] : kEnv) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "entry/codec.h"
 #include "util/env.h"
@@ -28,7 +29,10 @@ struct Config {
   std::string remote_policy;            // CRATECACHE_REMOTE_POLICY / remote_policy
   uint64_t remote_connect_timeout_ms = 500;  // CRATECACHE_REMOTE_CONNECT_TIMEOUT_MS
   uint64_t remote_timeout_ms = 5000;    // CRATECACHE_REMOTE_TIMEOUT_MS: I/O stall limit
-  std::string signing_key;              // CRATECACHE_SIGNING_KEY / signing_key: HMAC key file
+  std::string signing_key;              // CRATECACHE_SIGNING_KEY / signing_key: Ed25519 private key
+  uint64_t signing_epoch = 0;           // CRATECACHE_SIGNING_EPOCH / signing_epoch: raised to revoke
+  std::vector<std::string> trusted_keys;  // CRATECACHE_TRUSTED_KEYS / trusted_keys: public keys
+  uint64_t trusted_epoch = 0;           // CRATECACHE_TRUSTED_EPOCH / trusted_epoch: the oldest accepted
   bool require_signature = false;       // CRATECACHE_REQUIRE_SIGNATURE / require_signature
 
   // Throws std::runtime_error naming the bad setting and its source.

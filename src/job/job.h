@@ -42,6 +42,8 @@ class Job {
   // The crate or package and the unit kind, for stats, the log and `cratecache explain`.
   virtual std::string name() const = 0;
   virtual std::string kind() const = 0;
+  // The crate its entries carry (rustc's crate name; a run's package): a hit's entry must be one.
+  virtual std::string entry_crate() const { return name(); }
   // Where a hit's files go, and how project paths in them are restored.
   virtual std::string out_dir() const = 0;
   virtual const PathNormaliser& normaliser() const = 0;

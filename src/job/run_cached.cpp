@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <set>
 
 #include "job/materialise.h"
 #include "job/miss_record.h"
@@ -43,7 +44,11 @@ class Attempt {
 
   void count_miss(const std::string& detail = "");
   void count_not_cached(const std::string& reason);
-  void count_error(const std::string& kind) { store_.stats().add("errors." + kind); }
+  // The lookup after the lock meets the same fault again: one fault, said and counted once.
+  void count_error(const std::string& kind) {
+    if (counted_errors_.insert(kind).second) store_.stats().add("errors." + kind);
+  }
+  bool already_counted(const std::string& kind) const { return counted_errors_.count(kind) != 0; }
 
  private:
   Manifest local_manifest();
@@ -58,7 +63,7 @@ class Attempt {
   JobKeys keys_;
   std::optional<EntryKey> manifest_key_;
   KeyInputs miss_inputs_;  // recorded by record_miss(), described in the manifest
-  bool invalid_key_seen_ = false;
+  std::set<std::string> counted_errors_;
   Clock::time_point start_ = Clock::now();
 };
 
@@ -117,6 +122,14 @@ bool Attempt::serve_hit(Tiers tiers) {
   if (!entry) return false;
   Replay replay;
   try {
+    // A manifest may lead to an intact entry of another unit (written by anyone who can write it).
+    EntryInfo info = peek_entry_info(entry->bytes());
+    if (info.crate_name != job_.entry_crate() || info.unit_kind != job_.kind()) {
+      if (!already_counted("wrong_entry")) warn("ignoring a stored entry of {} ({}) found for {} ({})", info.crate_name, info.unit_kind, job_.name(),
+           job_.kind());
+      count_error("wrong_entry");
+      return false;
+    }
     replay = materialise(entry->bytes(), job_.out_dir(), job_.normaliser(), digests_, job_.deferred_blob());
     job_.after_hit(*entry);
   } catch (const CorruptEntry& e) {
@@ -150,8 +163,7 @@ std::optional<EntryKey> Attempt::match_manifest(Tiers tiers) {
   if (!text && tiers == Tiers::kAll) text = match_remote_manifest(local);
   if (!text) return std::nullopt;
   auto key = EntryKey::parse(*text);
-  if (!key && !invalid_key_seen_) {
-    invalid_key_seen_ = true;  // the lookup after the lock sees it again: one fault, counted once
+  if (!key && !already_counted("invalid_key")) {
     count_error("invalid_key");
     warn("ignoring a manifest's result key that is not an entry key: {}", text->substr(0, 100));
   }

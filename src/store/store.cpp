@@ -21,15 +21,25 @@ RemoteTier remote_tier_of(const Config& config) {
   int io_ms = static_cast<int>(config.remote_timeout_ms);
   tier.connect = [url, connect_ms, io_ms] { return open_remote_storage(url, connect_ms, io_ms); };
   tier.policy = parse_remote_policy(config.remote_policy);
-  if (!config.signing_key.empty()) tier.signer = EntrySignature::from_key_file(config.signing_key);
+  tier.trusted = TrustedKeys::load(config.trusted_keys);
+  if (!config.signing_key.empty()) {
+    tier.signer = SigningKey::load(config.signing_key);
+    tier.signing_epoch = config.signing_epoch;
+    tier.trusted.add(tier.signer->public_key());
+  }
+  tier.trusted_epoch = config.trusted_epoch;
   tier.require_signature = config.require_signature;
-  if (tier.require_signature && !tier.signer) {
-    throw std::invalid_argument("require_signature needs signing_key (CRATECACHE_SIGNING_KEY)");
+  if (tier.require_signature && tier.trusted.empty()) {
+    throw std::invalid_argument("require_signature needs trusted_keys (CRATECACHE_TRUSTED_KEYS)");
   }
   return tier;
 }
 
 }  // namespace
+
+std::string signed_object_name(Kind kind, const EntryKey& key) {
+  return (kind == Kind::kManifest ? "manifest/" : "entry/") + key.str();
+}
 
 std::string remote_object_name(Kind kind, const EntryKey& key) {
   std::string name = kind == Kind::kManifest ? "manifest/" + key.digest() : key.str();
@@ -79,18 +89,16 @@ std::optional<std::string> Store::remote_get(const std::string& name) {
   }
 }
 
-// A remote entry as a reader may use it: signature checked (or stripped), or nullopt.
-std::optional<std::string> Store::checked_entry(std::string bytes) {
-  const auto& signer = remote_->signer;
-  if (signer && (remote_->require_signature || has_signature(bytes))) {
-    auto verified = signer->verify(bytes);
-    if (!verified) {
-      stats_.add("errors.bad_signature");
-      warn("rejected a remote entry with a missing or wrong signature");
-    }
-    return verified;
+// A remote object as a reader may use it: its signature checked (or stripped when none is required
+// and no key to check it is known), or nullopt.
+std::optional<std::string> Store::checked(Kind kind, const EntryKey& key, std::string bytes) {
+  if (!remote_->require_signature && (remote_->trusted.empty() || !has_signature(bytes))) return strip_signature(bytes);
+  auto verified = remote_->trusted.verify(signed_object_name(kind, key), bytes, remote_->trusted_epoch);
+  if (!verified) {
+    stats_.add("errors.bad_signature");
+    warn("rejected a remote {} without a valid signature of a trusted key", kind == Kind::kEntry ? "entry" : "manifest");
   }
-  return strip_signature(bytes);
+  return verified;
 }
 
 std::optional<StoredObject> Store::get(Kind kind, const EntryKey& key, Tiers tiers) {
@@ -101,11 +109,9 @@ std::optional<StoredObject> Store::get(Kind kind, const EntryKey& key, Tiers tie
   if (tiers == Tiers::kLocalOnly) return std::nullopt;
   auto bytes = remote_get(remote_object_name(kind, key));
   if (!bytes) return std::nullopt;
-  if (kind == Kind::kEntry) {
-    bytes = checked_entry(std::move(*bytes));
-    if (!bytes) return std::nullopt;
-    stats_.add("remote_hits");
-  }
+  bytes = checked(kind, key, std::move(*bytes));
+  if (!bytes) return std::nullopt;
+  if (kind == Kind::kEntry) stats_.add("remote_hits");
   StoredObject object{std::nullopt, std::move(*bytes), ""};
   // A remote manifest is merged into the local one by its reader; an entry is kept as it is.
   if (kind == Kind::kEntry && !config_.store_read_only()) {
@@ -122,8 +128,9 @@ std::optional<StoredObject> Store::get(Kind kind, const EntryKey& key, Tiers tie
 void Store::put(Kind kind, const EntryKey& key, const std::string& bytes, Tiers tiers) {
   local_.put(kind, key, bytes);
   if (tiers == Tiers::kLocalOnly || !remote_writable()) return;
-  bool sign = kind == Kind::kEntry && remote_->signer;
-  queued_.emplace_back(remote_object_name(kind, key), sign ? remote_->signer->sign(bytes) : bytes);
+  const auto& signer = remote_->signer;
+  queued_.emplace_back(remote_object_name(kind, key),
+                       signer ? signer->sign(signed_object_name(kind, key), bytes, remote_->signing_epoch) : bytes);
 }
 
 void Store::remove(Kind kind, const EntryKey& key) {

@@ -16,7 +16,7 @@
 #include "store/layout.h"
 #include "store/local_store.h"
 #include "store/remote/circuit_breaker.h"
-#include "store/remote/entry_signature.h"
+#include "store/remote/object_signature.h"
 #include "store/remote/remote_config.h"
 #include "store/stats.h"
 #include "store/storage.h"
@@ -39,7 +39,13 @@ struct RemoteTier {
   // A new connection; called only when the remote is used, so a local hit never loads the plugin.
   std::function<std::unique_ptr<Storage>()> connect;
   RemotePolicy policy = RemotePolicy::ReadWrite;
-  std::optional<EntrySignature> signer;
+  // What this machine publishes is signed (a trusted builder's key) ...
+  std::optional<SigningKey> signer;
+  uint64_t signing_epoch = 0;
+  // ... and what it reads is checked against these keys (the signer's own among them). Required:
+  // an object without a valid signature from one of them is a miss.
+  TrustedKeys trusted;
+  uint64_t trusted_epoch = 0;
   bool require_signature = false;
 };
 
@@ -54,8 +60,8 @@ class Store {
   const StoreLayout& layout() const { return local_.layout(); }
   Stats& stats() { return stats_; }
 
-  // A local object is mapped; a remote one (not kLocalOnly) is fetched, an entry's signature checked,
-  // and written back locally. Remote faults are counted, not thrown; a local fault throws.
+  // A local object is mapped; a remote one (not kLocalOnly) is fetched, its signature checked, and an
+  // entry written back locally. Remote faults are counted, not thrown; a local fault throws.
   std::optional<StoredObject> get(Kind kind, const EntryKey& key, Tiers tiers = Tiers::kAll);
   // Writes locally at once (throws on a fault); the remote copy is queued for upload_queued().
   void put(Kind kind, const EntryKey& key, const std::string& bytes, Tiers tiers = Tiers::kAll);
@@ -68,7 +74,7 @@ class Store {
   bool remote_readable() const;
   bool remote_writable() const;
   std::optional<std::string> remote_get(const std::string& name);
-  std::optional<std::string> checked_entry(std::string bytes);
+  std::optional<std::string> checked(Kind kind, const EntryKey& key, std::string bytes);
 
   const Config& config_;
   LocalStore local_;
@@ -80,6 +86,8 @@ class Store {
 
 // Name of an object on a remote: 64 hex digits, valid for every engine (bazel-remote's /ac/ too).
 std::string remote_object_name(Kind kind, const EntryKey& key);
+// What a signature binds an object to: its kind and full name.
+std::string signed_object_name(Kind kind, const EntryKey& key);
 
 // Blocks until every background upload started from this store has finished, or the timeout.
 // Returns false on timeout.

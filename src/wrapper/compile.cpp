@@ -54,6 +54,7 @@ class RustcUnit : public Job {
 
   std::string name() const override { return display_name(args_); }
   std::string kind() const override { return unit_kind_name(args_.unit_kind()); }
+  std::string entry_crate() const override { return args_.crate_name; }
   std::string out_dir() const override { return out_dir_; }
   const PathNormaliser& normaliser() const override { return normaliser_; }
 
@@ -79,7 +80,7 @@ class RustcUnit : public Job {
   // Sources are what rustc's dep-info lists; outputs what it was asked to write.
   Collected collect(const TeeResult& run, uint64_t compile_ms) override {
     DepInfo deps = parse_dep_info(read_file(out_dir_ + "/" + stem() + ".d"));
-    ResultBuilder result(normaliser_, args_.crate_name, kind(), compile_ms);
+    ResultBuilder result(normaliser_, entry_crate(), kind(), compile_ms);
     for (const auto& file : deps.files) {
       ManifestFile mf = describe_input(file[0] == '/' ? file : cwd_ + "/" + file, normaliser_.normalise(file));
       if (mf.digest == kAbsent) throw std::runtime_error("source " + file + " vanished");

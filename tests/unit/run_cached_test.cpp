@@ -18,13 +18,14 @@ namespace fs = std::filesystem;
 // A job whose tool is a shell command writing out/lib.out; it counts its runs.
 class FakeJob : public Job {
  public:
-  FakeJob(std::string out_dir, std::string script) : out_dir_(std::move(out_dir)), script_(std::move(script)) {}
+  FakeJob(std::string out_dir, std::string script, std::string name = "fake")
+      : out_dir_(std::move(out_dir)), script_(std::move(script)), name_(std::move(name)) {}
 
-  std::string name() const override { return "fake"; }
+  std::string name() const override { return name_; }
   std::string kind() const override { return "lib"; }
   std::string out_dir() const override { return out_dir_; }
   const PathNormaliser& normaliser() const override { return normaliser_; }
-  JobKeys keys() override { return {std::string(64, '1'), "00000000000000aa"}; }
+  JobKeys keys() override { return {std::string(64, name_ == "fake" ? '1' : '2'), "00000000000000aa"}; }
   KeyInputs key_inputs() override { return {}; }
   Command command() override {
     ++runs;
@@ -42,6 +43,7 @@ class FakeJob : public Job {
  private:
   std::string out_dir_;
   std::string script_;
+  std::string name_;
   PathNormaliser normaliser_;
 };
 
@@ -173,6 +175,30 @@ TEST_F(RunCachedTest, AManifestPointingOutsideTheStoreIsIgnored) {
   EXPECT_EQ(run_cached(second, store, digests_), 0);
   EXPECT_EQ(second.runs, 1);
   EXPECT_EQ(counter(config_, "errors.invalid_key"), 1);
+}
+
+// A manifest re-pointed at an intact entry of another unit: not served.
+TEST_F(RunCachedTest, AnotherUnitsEntryIsNotServed) {
+  Store store(config_, std::nullopt);
+  FakeJob other(out_dir_, "cd '" + out_dir_ + "' && echo evil > lib.out", "other");
+  run_cached(other, store, digests_);
+  std::string others_key = entry_path();
+  others_key = others_key.substr(others_key.rfind('/') + 1, 64);
+  FakeJob first = job();
+  run_cached(first, store, digests_);
+  std::string manifest_path = store.layout().object(Kind::kManifest, EntryKey("00000000000000aa", std::string(64, '1')));
+  std::string text = read_file(manifest_path);
+  auto at = text.find("00000000000000aa/");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at + 17, 64, others_key);
+  write_file_atomic(manifest_path, text);
+  fs::remove(out_dir_ + "/lib.out");
+
+  FakeJob second = job();
+  EXPECT_EQ(run_cached(second, store, digests_), 0);
+  EXPECT_EQ(second.runs, 1);
+  EXPECT_EQ(output(), "built\n");
+  EXPECT_EQ(counter(config_, "errors.wrong_entry"), 1);
 }
 
 }  // namespace

@@ -73,21 +73,38 @@ TEST_F(StoreTest, ADeadRemoteIsCountedAndTheLocalTierServes) {
   EXPECT_EQ(counter(c, "errors.remote_get"), 1);
 }
 
-TEST_F(StoreTest, ARemoteEntryWithABadSignatureIsRejected) {
-  Config a = config_at("a"), b = config_at("b");
+// A reader trusting only a builder's public key takes what the builder signed, under the name it
+// signed, and nothing a writer without the private key put there.
+TEST_F(StoreTest, RequiredSignaturesAdmitOnlyTheTrustedBuildersObjects) {
+  std::string key = (scratch_.path() / "builder.key").string();
+  generate_key_pair(key);
+  Config builder = config_at("builder"), tenant = config_at("tenant"), intruder = config_at("intruder");
   RemoteTier signing = dir_remote(remote_dir());
-  signing.signer = EntrySignature(std::string(32, 'k'));
-  Store writer(a, std::move(signing));
-  writer.put(Kind::kEntry, kEntryKey, "entry");
-  writer.upload_queued();
-  ASSERT_TRUE(flush_uploads(writer.layout(), 10));
+  signing.signer = SigningKey::load(key);
+  Store published(builder, std::move(signing));
+  published.put(Kind::kEntry, kEntryKey, "entry");
+  published.put(Kind::kManifest, kManifestKey, "manifest");
+  published.upload_queued();
+  ASSERT_TRUE(flush_uploads(published.layout(), 10));
 
-  RemoteTier other_key = dir_remote(remote_dir());
-  other_key.signer = EntrySignature(std::string(32, 'x'));
-  other_key.require_signature = true;
-  Store reader(b, std::move(other_key));
-  EXPECT_FALSE(reader.get(Kind::kEntry, kEntryKey));
-  EXPECT_EQ(counter(b, "errors.bad_signature"), 1);
+  RemoteTier trusting = dir_remote(remote_dir());
+  trusting.trusted = TrustedKeys::load({key + ".pub"});
+  trusting.require_signature = true;
+  Store reader(tenant, std::move(trusting));
+  EXPECT_EQ(reader.get(Kind::kEntry, kEntryKey)->bytes(), "entry");
+  EXPECT_EQ(reader.get(Kind::kManifest, kManifestKey, Tiers::kRemoteOnly)->bytes(), "manifest");
+
+  // The signed entry copied under another name, and an unsigned object from a writer without the key.
+  const EntryKey other("00000000000000aa", std::string(64, 'd'));
+  write_file_atomic(remote_dir() + "/" + remote_object_name(Kind::kEntry, other),
+                    read_file(remote_dir() + "/" + remote_object_name(Kind::kEntry, kEntryKey)));
+  Store unsigned_writer(intruder, dir_remote(remote_dir()));
+  unsigned_writer.put(Kind::kManifest, kManifestKey, "forged manifest");
+  unsigned_writer.upload_queued();
+  ASSERT_TRUE(flush_uploads(unsigned_writer.layout(), 10));
+  EXPECT_FALSE(reader.get(Kind::kEntry, other));
+  EXPECT_FALSE(reader.get(Kind::kManifest, kManifestKey, Tiers::kRemoteOnly));
+  EXPECT_EQ(counter(tenant, "errors.bad_signature"), 2);
 }
 
 // A bad remote setting once made the whole cache unavailable, uncounted: it must cost the remote
