@@ -49,7 +49,7 @@ int list_projects(const Config& config) {
 }  // namespace
 
 bool is_subcommand(const std::string& word) {
-  for (const char* c : {"stats", "zero-stats", "setup", "projects", "warm", "gc", "flush-uploads", "verify", "report", "explain", "help"}) {
+  for (const char* c : {"stats", "zero-stats", "setup", "projects", "warm", "gc", "flush-uploads", "verify", "report", "explain", "keygen", "help"}) {
     if (word == c) return true;
   }
   return word.rfind("-", 0) == 0;

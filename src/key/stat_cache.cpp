@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include <sstream>
 
@@ -48,6 +49,9 @@ void StatCache::store(const std::string& path, const FileStat& st, const std::st
 }
 
 std::optional<std::string> StatCache::lookup_attribute(const std::string& path, const FileStat& st) {
+  // Anyone may set a user attribute on their own files: a digest is taken from one only on a file
+  // of the user running cratecache (who wrote it), never on a word of another user's.
+  if (st.uid != ::geteuid()) return std::nullopt;
   char value[128];
   ssize_t n = ::getxattr(path.c_str(), kDigestAttribute, value, sizeof value);
   if (n <= static_cast<ssize_t>(kDigestHexSize)) return std::nullopt;

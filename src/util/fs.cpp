@@ -43,6 +43,7 @@ FileStat file_stat_of(const struct ::stat& st) {
   fs.inode = st.st_ino;
   fs.device = st.st_dev;
   fs.mode = st.st_mode;
+  fs.uid = st.st_uid;
   return fs;
 }
 

@@ -17,6 +17,7 @@ struct FileStat {
   uint64_t inode = 0;
   uint64_t device = 0;
   uint32_t mode = 0;
+  uint32_t uid = 0;
   bool operator==(const FileStat&) const = default;
 };
 

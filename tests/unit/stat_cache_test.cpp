@@ -2,6 +2,7 @@
 #include "key/stat_cache.h"
 
 #include <gtest/gtest.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -50,6 +51,21 @@ TEST_F(StatCacheTest, InPlaceRewriteOfTheSameSizeIsNoticed) {
   std::fputs("CONTENTS", f);
   std::fclose(f);
   EXPECT_EQ(cache.digest(file_), sha256_hex("CONTENTS"));
+}
+
+// A digest claimed in an attribute of another user's file (a tenant's, in a shared directory) is
+// not taken: the file is hashed.
+TEST_F(StatCacheTest, AnotherUsersAttributeIsNotTrusted) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the file to another user";
+  const std::string claimed(64, 'c');
+  ASSERT_EQ(::chown(file_.c_str(), 65534, 65534), 0);
+  auto st = stat_file(file_);
+  ASSERT_TRUE(st);
+  std::string value = claimed + " " + std::to_string(st->size) + " " + std::to_string(st->mtime_ns);
+  if (::setxattr(file_.c_str(), "user.cratecache.sha256", value.data(), value.size(), 0) != 0) {
+    GTEST_SKIP() << "no user attributes on this filesystem";
+  }
+  EXPECT_EQ(StatCache((dir_ / "stat").string()).digest(file_), sha256_hex("contents"));
 }
 
 }  // namespace
