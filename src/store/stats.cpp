@@ -4,7 +4,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <functional>
+#include <stdexcept>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "util/fs.h"
@@ -17,6 +21,19 @@ using Counters = std::map<std::string, int64_t>;
 
 constexpr int kShards = 16;
 constexpr const char* kStoreSize = "store_size_estimate";
+// Anyone who can open a shard, even read-only, can flock it: a build waits this long at most,
+// then the update is not counted (counting is best effort).
+constexpr auto kLockDeadline = std::chrono::seconds(2);
+constexpr auto kLockPoll = std::chrono::milliseconds(10);
+
+bool lock_within_deadline(int fd) {
+  auto deadline = std::chrono::steady_clock::now() + kLockDeadline;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if ((errno != EWOULDBLOCK && errno != EINTR) || std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(kLockPoll);
+  }
+  return true;
+}
 
 std::string shard_path(const std::string& dir, int shard) {
   return dir + "/" + std::to_string(shard) + ".json";
@@ -42,7 +59,10 @@ void update_shard(const std::string& dir, int shard, const std::function<void(Co
     fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   }
   if (fd < 0) throw std::runtime_error("cannot open " + path);
-  ::flock(fd, LOCK_EX);
+  if (!lock_within_deadline(fd)) {
+    ::close(fd);
+    throw std::runtime_error("cannot lock " + path + " (held by another process)");
+  }
   std::string text;
   char buf[4096];
   ssize_t n;
