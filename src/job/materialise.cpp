@@ -69,7 +69,7 @@ class MaterialiseSink : public BlobSink {
     }
     int fd = fd_;
     fd_ = -1;
-    parent_ = DirFd();
+    subdir_ = DirFd();
     if (::close(fd) != 0) throw OutputUnwritable("cannot write " + path_ + ": " + std::strerror(errno));
     if (!blob_.has_paths) digests_.record(path_, blob_.digest);
   }
@@ -80,8 +80,8 @@ class MaterialiseSink : public BlobSink {
     if (fd_ >= 0) {
       ::close(fd_);
       fd_ = -1;
-      ::unlinkat(parent_.get(), leaf_.c_str(), 0);
-      parent_ = DirFd();
+      ::unlinkat(parent_fd_, leaf_.c_str(), 0);
+      subdir_ = DirFd();
     }
   }
 
@@ -90,6 +90,14 @@ class MaterialiseSink : public BlobSink {
   int dir_fd() {
     if (dir_fd_.get() < 0) {
       dir_fd_ = DirFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (dir_fd_.get() < 0 && errno == ENOENT) {
+        try {
+          make_dirs(dir_);
+        } catch (const std::runtime_error& e) {
+          throw OutputUnwritable(e.what());
+        }
+        dir_fd_ = DirFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      }
       if (dir_fd_.get() < 0) throw OutputUnwritable("cannot open " + dir_ + ": " + std::strerror(errno));
     }
     return dir_fd_.get();
@@ -100,14 +108,18 @@ class MaterialiseSink : public BlobSink {
     path_ = dir_ + "/" + blob_.name;
     size_t slash = blob_.name.rfind('/');
     leaf_ = slash == std::string::npos ? blob_.name : blob_.name.substr(slash + 1);
+    parent_fd_ = dir_fd();
     try {
-      parent_ = open_dir_beneath(dir_fd(), slash == std::string::npos ? "" : std::string_view(blob_.name).substr(0, slash));
+      if (slash != std::string::npos) {
+        subdir_ = open_dir_beneath(parent_fd_, std::string_view(blob_.name).substr(0, slash));
+        parent_fd_ = subdir_.get();
+      }
     } catch (const SymlinkBeneath& e) {
       throw OutputThroughSymlink(dir_ + ": " + e.what());
     } catch (const std::runtime_error& e) {
       throw OutputUnwritable(e.what());
     }
-    fd_ = create_fresh_file(parent_.get(), leaf_);
+    fd_ = create_fresh_file(parent_fd_, leaf_);
     if (fd_ < 0 && errno == EEXIST) throw OutputThroughSymlink("cannot replace " + path_ + " (a symlink put back?)");
     if (fd_ < 0) throw OutputUnwritable("cannot create " + path_ + ": " + std::strerror(errno));
     ::fchmod(fd_, served_mode(blob_.mode));
@@ -122,8 +134,9 @@ class MaterialiseSink : public BlobSink {
   std::string text_;
   std::string path_;
   DirFd dir_fd_;
-  DirFd parent_;    // of the file being written
-  std::string leaf_;  // its name in parent_
+  DirFd subdir_;        // the file's directory when below dir_
+  int parent_fd_ = -1;  // the file's directory: dir_fd_ or subdir_
+  std::string leaf_;    // its name there
   int fd_ = -1;
 };
 
