@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "entry/entry.h"
 #include "util/lines.h"
 
 namespace cratecache {
@@ -93,6 +94,15 @@ std::optional<std::string> link_search_outside(std::string_view stdout_text, con
     if (!allowed(path, package_dir, out_dir)) return std::string(path);
   }
   return std::nullopt;
+}
+
+void check_replayed_link_search(std::string_view entry_bytes, const PathNormaliser& normaliser,
+                                const std::string& package_dir, const std::string& out_dir) {
+  auto stored = decode_text_blob(entry_bytes, ":stdout");
+  if (!stored) throw CorruptEntry("build-script run without :stdout");
+  if (auto path = link_search_outside(normaliser.restore(*stored), package_dir, out_dir)) {
+    throw CorruptEntry("replayed output adds a link search path outside the package: " + *path);
+  }
 }
 
 }  // namespace cratecache

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "key/path_normaliser.h"
+
 namespace cratecache {
 
 // The first link search path that `stdout_text` adds outside `package_dir`, `out_dir` and the
@@ -17,5 +19,10 @@ namespace cratecache {
 // one (against rustc's working directory, which is the project's) may not contain "..".
 std::optional<std::string> link_search_outside(std::string_view stdout_text, const std::string& package_dir,
                                                const std::string& out_dir);
+
+// The same check on the stdout a hit of a stored run would replay (its `:stdout` blob, with the
+// paths restored by `normaliser`). Throws CorruptEntry when it adds such a path, or has no stdout.
+void check_replayed_link_search(std::string_view entry_bytes, const PathNormaliser& normaliser,
+                                const std::string& package_dir, const std::string& out_dir);
 
 }  // namespace cratecache

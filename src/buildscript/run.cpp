@@ -146,11 +146,7 @@ class ScriptRun : public Job {
   // The stdout a hit replays may not point the linker outside the package, OUT_DIR and the system
   // library dirs (buildscript/link_search.h): the entry may be anyone's.
   void after_hit(const StoredObject& entry) override {
-    auto stored = decode_text_blob(entry.bytes(), ":stdout");
-    if (!stored) throw CorruptEntry("build-script run without :stdout");
-    if (auto path = link_search_outside(normaliser_.restore(*stored), manifest_dir_, out_dir_)) {
-      throw CorruptEntry("replayed output adds a link search path outside the package: " + *path);
-    }
+    check_replayed_link_search(entry.bytes(), normaliser_, manifest_dir_, out_dir_);
   }
 
  private:
