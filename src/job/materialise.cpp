@@ -120,7 +120,9 @@ class MaterialiseSink : public BlobSink {
       throw OutputUnwritable(e.what());
     }
     fd_ = create_fresh_file(parent_fd_, leaf_);
-    if (fd_ < 0 && errno == EEXIST) throw OutputThroughSymlink("cannot replace " + path_ + " (a symlink put back?)");
+    if (fd_ < 0 && errno == EEXIST) {
+      throw OutputThroughSymlink("cannot replace " + path_ + " (something put back in its place)");
+    }
     if (fd_ < 0) throw OutputUnwritable("cannot create " + path_ + ": " + std::strerror(errno));
     ::fchmod(fd_, served_mode(blob_.mode));
   }

@@ -33,7 +33,9 @@ DirFd open_component(int dir_fd, const std::string& name, std::string_view whole
   }
   int fd = ::openat(dir_fd, name.c_str(), kDirFlags | O_NOFOLLOW);
   if (fd >= 0) return DirFd(fd);
-  if (errno == ELOOP || errno == ENOTDIR) throw SymlinkBeneath("not a directory (a symlink?): " + name + " in " + std::string(whole));
+  if (errno == ELOOP || errno == ENOTDIR) {
+    throw SymlinkBeneath("not a directory (a symlink?): " + name + " in " + std::string(whole));
+  }
   throw std::runtime_error("cannot open " + std::string(whole) + ": " + std::strerror(errno));
 }
 
@@ -64,7 +66,7 @@ DirFd open_dir_beneath(int base_fd, std::string_view relative) {
   // ELOOP is a link; ENOENT a component to create; ENOSYS an old kernel; EAGAIN a concurrent
   // rename. The walk gives the answer in every case.
   DirFd current(::fcntl(base_fd, F_DUPFD_CLOEXEC, 0));
-  if (current.get() < 0) throw std::runtime_error(std::string("cannot duplicate a descriptor: ") + std::strerror(errno));
+  if (current.get() < 0) throw std::runtime_error(std::string("cannot duplicate: ") + std::strerror(errno));
   size_t start = 0;
   while (start < path.size()) {
     size_t slash = path.find('/', start);

@@ -128,7 +128,8 @@ std::string one_blob_entry(const std::string& name, bool has_paths) {
 void set_size(json& header, size_t blob, uint64_t size) { header["blobs"][blob]["size"] = size; }
 
 TEST_F(HostileEntry, DeclaredBlobOverTheBoundIsCorruptBeforeDecoding) {
-  std::string bytes = with_header(one_blob_entry("lib.rlib", false), [](json& h) { set_size(h, 0, kMaxBlobBytes + 1); });
+  std::string bytes =
+      with_header(one_blob_entry("lib.rlib", false), [](json& h) { set_size(h, 0, kMaxBlobBytes + 1); });
   EXPECT_THROW(peek_entry_info(bytes), CorruptEntry);
   EXPECT_THROW(serve(bytes), CorruptEntry);
   EXPECT_FALSE(fs::exists(out() / "lib.rlib")) << "refused on the header: no file begun";
@@ -147,7 +148,8 @@ TEST_F(HostileEntry, InMemoryBlobsHaveASmallerBound) {
 }
 
 TEST_F(HostileEntry, EntryTotalOverTheBoundIsCorrupt) {
-  Entry e = entry_of({{"a", 0644, false, "1", "", ""}, {"b", 0644, false, "2", "", ""}, {"c", 0644, false, "3", "", ""}});
+  Entry e = entry_of(
+      {{"a", 0644, false, "1", "", ""}, {"b", 0644, false, "2", "", ""}, {"c", 0644, false, "3", "", ""}});
   std::string bytes = with_header(encode_entry(e, {Codec::kLz4}), [](json& h) {
     for (size_t i = 0; i < 3; ++i) set_size(h, i, kMaxBlobBytes);  // each within its bound, 12 GiB in all
   });
