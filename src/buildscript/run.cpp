@@ -9,6 +9,7 @@
 #include <set>
 
 #include "buildscript/input_trace.h"
+#include "buildscript/link_search.h"
 #include "buildscript/package_checksum.h"
 #include "buildscript/run_key.h"
 #include "config/config.h"
@@ -137,7 +138,15 @@ class ScriptRun : public Job {
       result.add_env(name, v ? std::optional<std::string>(v) : std::nullopt);
     }
     if (auto reason = collect_out_dir(result)) return *reason;
+    // A replay would refuse it (after_hit): storing it would only churn.
+    if (link_search_outside(run.out, manifest_dir_, out_dir_)) return "link_search_outside";
     return result.finish(run, "");
+  }
+
+  // The stdout a hit replays may not point the linker outside the package, OUT_DIR and the system
+  // library dirs (buildscript/link_search.h): the entry may be anyone's.
+  void after_hit(const StoredObject& entry) override {
+    check_replayed_link_search(entry.bytes(), normaliser_, manifest_dir_, out_dir_);
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 
 #include <fmt/core.h>
@@ -30,13 +31,30 @@ std::string raw_digest(std::string_view data) {
   return raw;
 }
 
+// Throws `Error` when a blob or the entry's total is over its bound.
+template <typename Error>
+void check_sizes(const Blob& blob, uint64_t size, uint64_t& total) {
+  uint64_t cap = is_in_memory_blob(blob) ? kMaxInMemoryBlobBytes : kMaxBlobBytes;
+  if (size > cap) throw Error(fmt::format("blob {} of {} bytes is over the bound of {}", blob.name, size, cap));
+  total += size;  // no overflow: each term is at most kMaxBlobBytes, and the sum is checked each time
+  if (total > kMaxEntryBytes) throw Error(fmt::format("entry over the bound of {} bytes", kMaxEntryBytes));
+}
+
 }  // namespace
+
+bool is_message_blob(const Blob& blob) { return blob.name == ":stdout" || blob.name == ":stderr"; }
+
+bool is_in_memory_blob(const Blob& blob) { return blob.has_paths || is_message_blob(blob); }
+
+uint32_t served_mode(uint32_t stored_mode) { return (stored_mode & 0111) != 0 ? 0755 : 0644; }
 
 std::string encode_entry(Entry& entry, const Compression& compression) {
   json blobs = json::array();
   std::vector<std::string_view> parts;
   size_t total = 0;
+  uint64_t checked_total = 0;
   for (auto& b : entry.blobs) {
+    check_sizes<std::length_error>(b, b.data.size(), checked_total);
     b.digest = sha256_hex(b.data);
     b.checksum = xxh3_hex(XXH3_128bits(b.data.data(), b.data.size()));
     blobs.push_back({{"name", b.name}, {"mode", b.mode}, {"paths", b.has_paths}, {"size", b.data.size()},
@@ -131,7 +149,7 @@ ParsedHeader parse_header(std::string_view bytes) {
       blob.digest = b.at("sha256");
       blob.checksum = b.at("xxh3");
       uint64_t size = unsigned_field(b, "size");
-      h.info.size += size;
+      check_sizes<CorruptEntry>(blob, size, h.info.size);
       h.blobs.emplace_back(std::move(blob), size);
     }
   } catch (const json::exception& e) {
@@ -185,6 +203,29 @@ EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
   }
   if (!payload.finished()) throw CorruptEntry("payload longer than header says");
   return parsed.info;
+}
+
+std::optional<std::string> decode_text_blob(std::string_view bytes, const std::string& name) {
+  class TextSink : public BlobSink {
+   public:
+    explicit TextSink(const std::string& name) : name_(name) {}
+    void begin(const Blob& header) override {
+      if (!is_in_memory_blob(header)) throw CorruptEntry(header.name + " is not a text blob");
+    }
+    void data(const char* bytes, size_t size) override { text_.append(bytes, size); }
+    void end() override { found_ = true; }
+    void abandon() override { text_.clear(); }
+    bool defers(const Blob& header) const override { return found_ || header.name != name_; }
+    std::optional<std::string> take() { return found_ ? std::optional<std::string>(std::move(text_)) : std::nullopt; }
+
+   private:
+    const std::string& name_;
+    std::string text_;
+    bool found_ = false;
+  };
+  TextSink sink(name);
+  decode_entry(bytes, sink);
+  return sink.take();
 }
 
 std::vector<Blob> peek_entry_blobs(std::string_view bytes) {

@@ -40,6 +40,21 @@ struct CorruptEntry : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Bounds on what an entry may declare, checked on the header before anything is decoded: an entry
+// comes from a file any writer of the store (or a remote) made, and a few KiB of zstd can claim
+// GiBs. No rustc unit or build-script run we know of comes near them; an entry over them is
+// refused when encoding too, rather than stored only to be refused on every read.
+inline constexpr uint64_t kMaxBlobBytes = 4ull << 30;   // one blob, streamed to its file
+inline constexpr uint64_t kMaxEntryBytes = 8ull << 30;  // all blobs together
+// A blob decoded in memory (stdout, stderr, a text blob with paths): a much smaller bound.
+inline constexpr uint64_t kMaxInMemoryBlobBytes = 256ull << 20;
+bool is_message_blob(const Blob& blob);    // ":stdout" or ":stderr"
+bool is_in_memory_blob(const Blob& blob);  // a message or a text blob with paths
+
+// The mode a served file gets, whatever the entry says: 0755 when any execute bit is set, else
+// 0644. Never setuid, setgid, sticky or writable by others.
+uint32_t served_mode(uint32_t stored_mode);
+
 std::string encode_entry(Entry& entry, const Compression& compression);
 
 // Receives an entry's blobs as they are decompressed, so that large outputs stream to their files
@@ -72,6 +87,10 @@ EntryInfo peek_entry_info(std::string_view bytes);
 // The same from an entry file, reading only its header: a store of many GiB is listed without
 // reading its payloads. nullopt for a file that is not an intact entry.
 std::optional<EntryInfo> read_entry_info(const std::string& path);
+// The data of in-memory blob `name` (is_in_memory_blob: a message, bounded by
+// kMaxInMemoryBlobBytes), checked; the blobs before it are decoded and checked but not kept, those
+// after it not decoded. nullopt when the entry has no such blob. Throws CorruptEntry.
+std::optional<std::string> decode_text_blob(std::string_view bytes, const std::string& name);
 // The blobs' headers (no data), from the digest-checked header alone.
 std::vector<Blob> peek_entry_blobs(std::string_view bytes);
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "util/beneath.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -34,7 +35,7 @@ class MaterialiseSink : public BlobSink {
   void begin(const Blob& header) override {
     blob_ = header;
     text_.clear();
-    if (is_message() || blob_.has_paths) return;
+    if (is_in_memory_blob(blob_)) return;
     open_output();
   }
 
@@ -68,6 +69,7 @@ class MaterialiseSink : public BlobSink {
     }
     int fd = fd_;
     fd_ = -1;
+    subdir_ = DirFd();
     if (::close(fd) != 0) throw OutputUnwritable("cannot write " + path_ + ": " + std::strerror(errno));
     if (!blob_.has_paths) digests_.record(path_, blob_.digest);
   }
@@ -78,22 +80,51 @@ class MaterialiseSink : public BlobSink {
     if (fd_ >= 0) {
       ::close(fd_);
       fd_ = -1;
-      ::unlink(path_.c_str());
+      ::unlinkat(parent_fd_, leaf_.c_str(), 0);
+      subdir_ = DirFd();
     }
   }
 
  private:
-  bool is_message() const { return blob_.name == ":stdout" || blob_.name == ":stderr"; }
+  // The out-dir itself may be reached through links (the user's choice); nothing below it is.
+  int dir_fd() {
+    if (dir_fd_.get() < 0) {
+      dir_fd_ = DirFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (dir_fd_.get() < 0 && errno == ENOENT) {
+        try {
+          make_dirs(dir_);
+        } catch (const std::runtime_error& e) {
+          throw OutputUnwritable(e.what());
+        }
+        dir_fd_ = DirFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      }
+      if (dir_fd_.get() < 0) throw OutputUnwritable("cannot open " + dir_ + ": " + std::strerror(errno));
+    }
+    return dir_fd_.get();
+  }
 
   void open_output() {
     if (!is_safe_entry_name(blob_.name)) throw CorruptEntry("unsafe file name in entry: " + blob_.name);
     path_ = dir_ + "/" + blob_.name;
-    if (blob_.name.find('/') != std::string::npos) make_dirs(dirname_of(path_));
-    // A fresh inode: never write through a hard link into another tree.
-    ::unlink(path_.c_str());
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    size_t slash = blob_.name.rfind('/');
+    leaf_ = slash == std::string::npos ? blob_.name : blob_.name.substr(slash + 1);
+    parent_fd_ = dir_fd();
+    try {
+      if (slash != std::string::npos) {
+        subdir_ = open_dir_beneath(parent_fd_, std::string_view(blob_.name).substr(0, slash));
+        parent_fd_ = subdir_.get();
+      }
+    } catch (const SymlinkBeneath& e) {
+      throw OutputThroughSymlink(dir_ + ": " + e.what());
+    } catch (const std::runtime_error& e) {
+      throw OutputUnwritable(e.what());
+    }
+    fd_ = create_fresh_file(parent_fd_, leaf_);
+    if (fd_ < 0 && errno == EEXIST) {
+      throw OutputThroughSymlink("cannot replace " + path_ + " (something put back in its place)");
+    }
     if (fd_ < 0) throw OutputUnwritable("cannot create " + path_ + ": " + std::strerror(errno));
-    ::fchmod(fd_, blob_.mode);
+    ::fchmod(fd_, served_mode(blob_.mode));
   }
 
   const std::string& dir_;
@@ -104,6 +135,10 @@ class MaterialiseSink : public BlobSink {
   Blob blob_;
   std::string text_;
   std::string path_;
+  DirFd dir_fd_;
+  DirFd subdir_;        // the file's directory when below dir_
+  int parent_fd_ = -1;  // the file's directory: dir_fd_ or subdir_
+  std::string leaf_;    // its name there
   int fd_ = -1;
 };
 

@@ -26,7 +26,16 @@ struct OutputUnwritable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Throws CorruptEntry for a damaged entry or an unsafe name, OutputUnwritable on a write fault.
+// A name of the entry meets a symlink in `dir` (put there by an earlier build script, say): nothing
+// is written through it, and the job runs uncached as for an unwritable directory. The entry is
+// not at fault, so it is kept.
+struct OutputThroughSymlink : OutputUnwritable {
+  using OutputUnwritable::OutputUnwritable;
+};
+
+// Files are created relative to `dir` without following symlinks (util/beneath.h), with their
+// mode masked (served_mode). Throws CorruptEntry for a damaged entry or an unsafe name,
+// OutputThroughSymlink for a link in the way, OutputUnwritable on a write fault.
 // The blob named `deferred` (if any) is left in the entry (see deferred_blob.h).
 Replay materialise(std::string_view entry_bytes, const std::string& dir, const PathNormaliser& normaliser,
                    StatCache& digests, const std::string& deferred = "");

@@ -12,8 +12,13 @@
 namespace cratecache {
 
 inline constexpr const char* kAbsent = "absent";
+// A directory's digest says it is one: a directory where a file was recorded is a mismatch
+// without reading the tree.
+inline constexpr std::string_view kTreeDigestPrefix = "tree:";
+bool is_tree_digest(std::string_view digest);
 
-// Throws std::runtime_error when the path exists but cannot be read.
+// Throws std::runtime_error when the path exists but cannot be read, or is neither a regular
+// file nor a directory (a FIFO, device or socket is never opened).
 std::string content_digest(const std::string& path);
 
 // The regular files under `dir` (symlinks to files included, symlinks to directories not

@@ -38,7 +38,11 @@ bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser, StatC
   if (f.tree_snapshot) return package_tree_matches(path, {f.digest, *f.tree_snapshot}, digests);
   auto st = stat_file(path);
   if (!st) return f.digest == kAbsent;
+  if (f.digest == kAbsent) return false;
   bool is_file = S_ISREG(st->mode);
+  // Only a regular file is read, only a directory recorded as one is listed: a FIFO, device or
+  // socket (or a directory where a file was) is a mismatch, never opened.
+  if (!is_file && !(S_ISDIR(st->mode) && is_tree_digest(f.digest))) return false;
   if (is_file && st->size != f.stat.size) return false;
   if (is_file && st->mtime_ns == f.stat.mtime_ns && st->ctime_ns == f.stat.ctime_ns && st->inode == f.stat.inode) {
     return true;

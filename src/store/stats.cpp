@@ -4,7 +4,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <functional>
+#include <stdexcept>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "util/fs.h"
@@ -17,6 +22,27 @@ using Counters = std::map<std::string, int64_t>;
 
 constexpr int kShards = 16;
 constexpr const char* kStoreSize = "store_size_estimate";
+// Anyone who can open a shard, even read-only, can flock it: a build waits this long at most,
+// then the update is not counted (counting is best effort).
+constexpr auto kLockDeadline = std::chrono::seconds(2);
+constexpr auto kLockPoll = std::chrono::milliseconds(10);
+
+// A shard this process already gave up on is tried once more without waiting: a job makes several
+// updates, and the deadline is for the process, not for each of them.
+bool lock_within_deadline(int fd, int shard) {
+  static std::atomic<bool> gave_up[kShards];
+  std::chrono::milliseconds wait = gave_up[shard] ? std::chrono::milliseconds(0) : kLockDeadline;
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if ((errno != EWOULDBLOCK && errno != EINTR) || std::chrono::steady_clock::now() >= deadline) {
+      gave_up[shard] = true;
+      return false;
+    }
+    std::this_thread::sleep_for(kLockPoll);
+  }
+  gave_up[shard] = false;
+  return true;
+}
 
 std::string shard_path(const std::string& dir, int shard) {
   return dir + "/" + std::to_string(shard) + ".json";
@@ -42,7 +68,10 @@ void update_shard(const std::string& dir, int shard, const std::function<void(Co
     fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   }
   if (fd < 0) throw std::runtime_error("cannot open " + path);
-  ::flock(fd, LOCK_EX);
+  if (!lock_within_deadline(fd, shard)) {
+    ::close(fd);
+    throw std::runtime_error("cannot lock " + path + " (held by another process)");
+  }
   std::string text;
   char buf[4096];
   ssize_t n;

@@ -29,7 +29,8 @@ class Sha256 {
 };
 
 std::string sha256_hex(std::string_view data);
-// Streams the file; throws std::runtime_error when it cannot be read.
+// Streams a regular file; throws std::runtime_error when it cannot be read or is anything else (a
+// FIFO, device, socket or directory: opened non-blocking, never read).
 std::string sha256_file(const std::string& path);
 
 }  // namespace cratecache

@@ -1,0 +1,85 @@
+#include "util/beneath.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace cratecache {
+namespace {
+
+constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+
+int openat2_beneath(int base_fd, const std::string& relative) {
+#ifdef SYS_openat2
+  open_how how{};
+  how.flags = kDirFlags;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+  return static_cast<int>(::syscall(SYS_openat2, base_fd, relative.c_str(), &how, sizeof how));
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+// One component below `dir_fd`, created if missing; never a symlink.
+DirFd open_component(int dir_fd, const std::string& name, std::string_view whole) {
+  if (::mkdirat(dir_fd, name.c_str(), 0755) != 0 && errno != EEXIST) {
+    throw std::runtime_error("cannot create " + std::string(whole) + ": " + std::strerror(errno));
+  }
+  int fd = ::openat(dir_fd, name.c_str(), kDirFlags | O_NOFOLLOW);
+  if (fd >= 0) return DirFd(fd);
+  if (errno == ELOOP || errno == ENOTDIR) {
+    throw SymlinkBeneath("not a directory (a symlink?): " + name + " in " + std::string(whole));
+  }
+  throw std::runtime_error("cannot open " + std::string(whole) + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+DirFd::~DirFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+DirFd& DirFd::operator=(DirFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+int DirFd::release() {
+  int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+DirFd open_dir_beneath(int base_fd, std::string_view relative) {
+  std::string path(relative);
+  int fd = openat2_beneath(base_fd, path);
+  if (fd >= 0) return DirFd(fd);
+  // ELOOP is a link; ENOENT a component to create; ENOSYS an old kernel; EAGAIN a concurrent
+  // rename. The walk gives the answer in every case.
+  DirFd current(::fcntl(base_fd, F_DUPFD_CLOEXEC, 0));
+  if (current.get() < 0) throw std::runtime_error(std::string("cannot duplicate: ") + std::strerror(errno));
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    current = open_component(current.get(), path.substr(start, slash - start), relative);
+    start = slash + 1;
+  }
+  return current;
+}
+
+int create_fresh_file(int dir_fd, const std::string& name) {
+  ::unlinkat(dir_fd, name.c_str(), 0);
+  return ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+}  // namespace cratecache

@@ -1,0 +1,157 @@
+// What a hostile manifest (or a tenant sharing the store) can do to a build reading it: no input
+// check blocks or reads what is not a regular file, and no stats lock holds a build.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "key/content_digest.h"
+#include "key/manifest.h"
+#include "scratch_dir.h"
+#include "store/stats.h"
+#include "util/digest.h"
+#include "util/fs.h"
+
+namespace cratecache {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Notes whether anyone opened the FIFO for reading, and unblocks such a reader (an open that
+// blocks until a writer comes): without it, a check that opens the FIFO would hang the test
+// instead of failing it.
+class FifoWatch {
+ public:
+  explicit FifoWatch(std::string path) : path_(std::move(path)), thread_([this] { watch(); }) {}
+  ~FifoWatch() {
+    done_ = true;
+    thread_.join();
+  }
+  bool opened() const { return opened_; }
+
+ private:
+  void watch() {
+    while (!done_) {
+      int fd = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);  // ENXIO while nobody reads
+      if (fd >= 0) {
+        opened_ = true;
+        ::close(fd);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
+  std::string path_;
+  std::atomic<bool> done_{false}, opened_{false};
+  std::thread thread_;
+};
+
+// A manifest whose one candidate, "tc/r", records `path` as it is now; as read back from the store.
+Manifest recording(const std::string& path) {
+  ManifestCandidate c;
+  c.files.push_back(describe_input(path, path));
+  c.result_key = "tc/r";
+  Manifest m;
+  m.add(c);
+  return Manifest::parse(m.serialize());
+}
+
+const char* no_env(const char*) { return nullptr; }
+
+TEST(HostileInputs, AFifoWhereAFileWasRecordedIsAMismatchNeverOpened) {
+  ScratchDir scratch("fifo-input");
+  std::string file = (scratch.path() / "src.rs").string();
+  write_file_atomic(file, "fn main() {}");
+  Manifest parsed = recording(file);
+  PathNormaliser n;
+  StatCache digests((scratch.path() / "stat").string());
+  ASSERT_EQ(parsed.match(n, no_env, digests).value_or(""), "tc/r");
+
+  fs::remove(file);
+  ASSERT_EQ(::mkfifo(file.c_str(), 0644), 0);
+  FifoWatch watch(file);
+  EXPECT_FALSE(parsed.match(n, no_env, digests));
+  EXPECT_FALSE(parsed.mismatches(n, no_env, digests).empty());
+  EXPECT_FALSE(watch.opened()) << "the FIFO was opened";
+}
+
+TEST(HostileInputs, ADeviceOrADirectoryWhereAFileWasRecordedIsAMismatch) {
+  ScratchDir scratch("device-input");
+  std::string file = (scratch.path() / "src.rs").string();
+  write_file_atomic(file, "fn main() {}");
+  Manifest parsed = recording(file);
+  PathNormaliser n;
+  StatCache digests((scratch.path() / "stat").string());
+  fs::remove(file);
+  fs::create_symlink("/dev/zero", file);  // read to its end, it never ends
+  EXPECT_FALSE(parsed.match(n, no_env, digests));
+  fs::remove(file);
+  fs::create_directories(file);
+  write_file_atomic(file + "/inner", "fn main() {}");
+  EXPECT_FALSE(parsed.match(n, no_env, digests));
+}
+
+TEST(HostileInputs, ADirectoryRecordedAsOneStillMatches) {
+  ScratchDir scratch("dir-input");
+  std::string dir = (scratch.path() / "assets").string();
+  fs::create_directories(dir);
+  write_file_atomic(dir + "/a.txt", "a");
+  EXPECT_TRUE(is_tree_digest(describe_input(dir, dir).digest));
+  Manifest parsed = recording(dir);
+  PathNormaliser n;
+  StatCache digests((scratch.path() / "stat").string());
+  EXPECT_EQ(parsed.match(n, no_env, digests).value_or(""), "tc/r");
+  write_file_atomic(dir + "/a.txt", "b");
+  EXPECT_FALSE(parsed.match(n, no_env, digests));
+}
+
+TEST(HostileInputs, FileDigestRefusesAFifoWithoutBlocking) {
+  ScratchDir scratch("fifo-digest");
+  std::string fifo = (scratch.path() / "pipe").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  FifoWatch watch(fifo);  // unblocks a blocking open, which would then digest an empty "file"
+  EXPECT_THROW(sha256_file(fifo), std::runtime_error);
+  EXPECT_THROW(content_digest(fifo), std::runtime_error);
+}
+
+TEST(HostileInputs, AHeldStatsShardDoesNotHoldTheBuild) {
+  ScratchDir scratch("stats-lock");
+  StoreLayout layout(scratch.path().string());
+  Stats stats(layout);
+  stats.add("hits");
+  ASSERT_EQ(stats.totals()["hits"], 1);
+  // Another tenant holds every shard (a read-only open is enough for flock).
+  std::vector<int> held;
+  for (int s = 0; s < 16; ++s) {
+    std::string path = layout.stats_dir() + "/" + std::to_string(s) + ".json";
+    int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0) << path;
+    ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0) << path;
+    held.push_back(fd);
+  }
+  // The holder lets go after a long while; the update must have given up well before.
+  std::atomic<bool> released{false}, returned_while_held{false};
+  std::thread holder([&] {
+    for (int i = 0; i < 600 && !returned_while_held; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    released = true;
+    for (int fd : held) ::close(fd);
+  });
+  stats.add("hits");
+  returned_while_held = !released;
+  holder.join();
+  EXPECT_TRUE(returned_while_held) << "the update waited for the lock";
+  EXPECT_EQ(stats.totals()["hits"], 1) << "an update that gave up is not counted";
+  stats.add("hits");
+  EXPECT_EQ(stats.totals()["hits"], 2) << "counting goes on once the lock is free";
+}
+
+}  // namespace
+}  // namespace cratecache

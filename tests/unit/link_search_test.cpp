@@ -1,0 +1,74 @@
+#include "buildscript/link_search.h"
+
+#include <gtest/gtest.h>
+
+#include "entry/entry.h"
+
+namespace cratecache {
+namespace {
+
+const std::string kPackage = "/home/t/.cargo/registry/src/foo-sys-1.0";
+const std::string kOutDir = "/home/t/proj/target/debug/build/foo-sys-abc/out";
+
+std::optional<std::string> outside(std::string_view text) { return link_search_outside(text, kPackage, kOutDir); }
+
+TEST(LinkSearch, PackageOutDirAndSystemLibraryDirsAreAllowed) {
+  EXPECT_FALSE(outside("cargo:rustc-link-search=native=" + kOutDir + "\n"
+                       "cargo::rustc-link-search=" + kPackage + "/lib\n"
+                       "cargo:rustc-link-search=/usr/lib/x86_64-linux-gnu\n"
+                       "cargo:rustc-link-search=all=/lib64\n"
+                       "cargo:rustc-link-search=/usr/local/lib/\n"
+                       "cargo:rustc-flags=-L /usr/lib -lfoo\n"
+                       "cargo:rustc-link-search=native=vendor/lib\n"
+                       "cargo:rustc-link-lib=static=foo\n"
+                       "cargo:warning=rustc-link-search=/tmp/evil is only a warning\n"));
+}
+
+TEST(LinkSearch, AnythingElseIsNamed) {
+  EXPECT_EQ(outside("cargo:rustc-link-search=native=/tmp/evil\n").value_or(""), "/tmp/evil");
+  EXPECT_EQ(outside("cargo::rustc-link-search=/home/attacker/lib\n").value_or(""), "/home/attacker/lib");
+  EXPECT_EQ(outside("cargo:rustc-link-search=dependency=" + kOutDir + "/../../../../../../../tmp\n").value_or(""),
+            kOutDir + "/../../../../../../../tmp");
+  EXPECT_TRUE(outside("cargo:rustc-link-search=/usr/lib/../../tmp\n"));
+  EXPECT_TRUE(outside("cargo:rustc-link-search=/usr/libexec\n")) << "a prefix is not a parent";
+  EXPECT_TRUE(outside("cargo:rustc-link-search=framework=/opt/x\n"));
+  EXPECT_TRUE(outside("cargo:rustc-link-search=native=../../elsewhere\n"));
+  EXPECT_EQ(outside("cargo:rustc-flags=-l foo -L/tmp/evil\n").value_or(""), "/tmp/evil");
+  EXPECT_EQ(outside("cargo:rustc-flags=-L native=/tmp/evil\n").value_or(""), "/tmp/evil");
+  EXPECT_TRUE(outside("cargo:rustc-link-search=" + kPackage + "-evil/lib\n")) << "a sibling is not the package";
+}
+
+// A stored run as the store holds it: OUT_DIR files first, stdout normalised (placeholders).
+std::string stored_run(const std::string& stdout_text) {
+  Entry e;
+  e.crate_name = "foo-sys";
+  e.unit_kind = "build-script-run";
+  e.blobs.push_back({"gen.rs", 0644, false, std::string(1 << 20, 'g'), "", ""});
+  e.blobs.push_back({":stdout", 0, true, stdout_text, "", ""});
+  e.blobs.push_back({":stderr", 0, true, "", "", ""});
+  return encode_entry(e, {Codec::kZstd});
+}
+
+TEST(LinkSearch, AReplayIsCheckedWithItsPathsRestored) {
+  PathNormaliser n;
+  n.add_root(kOutDir, "OUT_DIR");
+  n.add_root(kPackage, "PKG");
+  std::string inside = n.normalise("cargo:rustc-link-search=native=" + kOutDir + "\ncargo:rustc-link-lib=static=foo\n");
+  ASSERT_NE(inside.find("OUT_DIR"), std::string::npos) << "stored with a placeholder";
+  EXPECT_NO_THROW(check_replayed_link_search(stored_run(inside), n, kPackage, kOutDir));
+  // A placeholder restored and then climbing out, and a plain foreign directory.
+  std::string climbing = n.normalise("cargo::rustc-link-search=" + kOutDir + "/../../../../../../evil\n");
+  EXPECT_THROW(check_replayed_link_search(stored_run(climbing), n, kPackage, kOutDir), CorruptEntry);
+  EXPECT_THROW(check_replayed_link_search(stored_run("cargo:rustc-link-search=/tmp/x\n"), n, kPackage, kOutDir),
+               CorruptEntry);
+}
+
+TEST(LinkSearch, AStoredRunWithoutStdoutIsCorrupt) {
+  Entry e;
+  e.blobs.push_back({"gen.rs", 0644, false, "g", "", ""});
+  PathNormaliser n;
+  EXPECT_THROW(check_replayed_link_search(encode_entry(e, {Codec::kLz4}), n, kPackage, kOutDir), CorruptEntry);
+}
+
+}  // namespace
+}  // namespace cratecache
