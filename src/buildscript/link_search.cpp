@@ -96,11 +96,9 @@ std::optional<std::string> link_search_outside(std::string_view stdout_text, con
   return std::nullopt;
 }
 
-void check_replayed_link_search(std::string_view entry_bytes, const PathNormaliser& normaliser,
-                                const std::string& package_dir, const std::string& out_dir) {
-  auto stored = decode_text_blob(entry_bytes, ":stdout");
-  if (!stored) throw CorruptEntry("build-script run without :stdout");
-  if (auto path = link_search_outside(normaliser.restore(*stored), package_dir, out_dir)) {
+void check_replayed_link_search(std::string_view replayed_stdout, const std::string& package_dir,
+                                const std::string& out_dir) {
+  if (auto path = link_search_outside(replayed_stdout, package_dir, out_dir)) {
     throw CorruptEntry("replayed output adds a link search path outside the package: " + *path);
   }
 }

@@ -20,9 +20,9 @@ namespace cratecache {
 std::optional<std::string> link_search_outside(std::string_view stdout_text, const std::string& package_dir,
                                                const std::string& out_dir);
 
-// The same check on the stdout a hit of a stored run would replay (its `:stdout` blob, with the
-// paths restored by `normaliser`). Throws CorruptEntry when it adds such a path, or has no stdout.
-void check_replayed_link_search(std::string_view entry_bytes, const PathNormaliser& normaliser,
-                                const std::string& package_dir, const std::string& out_dir);
+// The same check on the stdout a hit of a stored run is about to replay (its paths restored).
+// Throws CorruptEntry when it adds such a path.
+void check_replayed_link_search(std::string_view replayed_stdout, const std::string& package_dir,
+                                const std::string& out_dir);
 
 }  // namespace cratecache

@@ -145,8 +145,8 @@ class ScriptRun : public Job {
 
   // The stdout a hit replays may not point the linker outside the package, OUT_DIR and the system
   // library dirs (buildscript/link_search.h): the entry may be anyone's.
-  void after_hit(const StoredObject& entry) override {
-    check_replayed_link_search(entry.bytes(), normaliser_, manifest_dir_, out_dir_);
+  void after_hit(const StoredObject& /*entry*/, const Replay& replay) override {
+    check_replayed_link_search(replay.out, manifest_dir_, out_dir_);
   }
 
  private:

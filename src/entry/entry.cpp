@@ -205,29 +205,6 @@ EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
   return parsed.info;
 }
 
-std::optional<std::string> decode_text_blob(std::string_view bytes, const std::string& name) {
-  class TextSink : public BlobSink {
-   public:
-    explicit TextSink(const std::string& name) : name_(name) {}
-    void begin(const Blob& header) override {
-      if (!is_in_memory_blob(header)) throw CorruptEntry(header.name + " is not a text blob");
-    }
-    void data(const char* bytes, size_t size) override { text_.append(bytes, size); }
-    void end() override { found_ = true; }
-    void abandon() override { text_.clear(); }
-    bool defers(const Blob& header) const override { return found_ || header.name != name_; }
-    std::optional<std::string> take() { return found_ ? std::optional<std::string>(std::move(text_)) : std::nullopt; }
-
-   private:
-    const std::string& name_;
-    std::string text_;
-    bool found_ = false;
-  };
-  TextSink sink(name);
-  decode_entry(bytes, sink);
-  return sink.take();
-}
-
 std::vector<Blob> peek_entry_blobs(std::string_view bytes) {
   std::vector<Blob> out;
   for (auto& [blob, size] : parse_header(bytes).blobs) out.push_back(std::move(blob));

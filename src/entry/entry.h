@@ -87,10 +87,6 @@ EntryInfo peek_entry_info(std::string_view bytes);
 // The same from an entry file, reading only its header: a store of many GiB is listed without
 // reading its payloads. nullopt for a file that is not an intact entry.
 std::optional<EntryInfo> read_entry_info(const std::string& path);
-// The data of in-memory blob `name` (is_in_memory_blob: a message, bounded by
-// kMaxInMemoryBlobBytes), checked; the blobs before it are decoded and checked but not kept, those
-// after it not decoded. nullopt when the entry has no such blob. Throws CorruptEntry.
-std::optional<std::string> decode_text_blob(std::string_view bytes, const std::string& name);
 // The blobs' headers (no data), from the digest-checked header alone.
 std::vector<Blob> peek_entry_blobs(std::string_view bytes);
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "entry/entry.h"
+#include "job/materialise.h"
 #include "key/key_inputs.h"
 #include "key/manifest.h"
 #include "key/path_normaliser.h"
@@ -61,8 +62,9 @@ class Job {
 
   // A blob of a hit to leave in its entry (entry/deferred_blob.h); empty for none.
   virtual std::string deferred_blob() const { return ""; }
-  // A hit's files are in place; its messages are not yet replayed. Throws CorruptEntry.
-  virtual void after_hit(const StoredObject& /*entry*/) {}
+  // A hit's files are in place; its messages (`replay`, paths restored) are not yet replayed.
+  // Throws CorruptEntry.
+  virtual void after_hit(const StoredObject& /*entry*/, const Replay& /*replay*/) {}
   // A miss's result is stored; `entry` as encoded (blob digests filled).
   virtual void after_store(const Entry& /*entry*/) {}
 };

@@ -88,6 +88,10 @@ std::optional<int> run_cached(Job& job, Store& store, StatCache& digests) {
     auto started = Clock::now();
     run = run_tee(command.program, command.args);
     run_ms = ms_since(started);
+  } catch (const OutputThroughSymlink& e) {
+    warn("{}'s out-dir has a link where a cached output goes, running it without the cache: {}", job.name(), e.what());
+    attempt.count_not_cached("out_dir_symlink");
+    return std::nullopt;
   } catch (const OutputUnwritable& e) {
     // The tool gets the same directory: its own error is the one Cargo should show.
     warn("cannot put {}'s cached outputs in place, running it without the cache: {}", job.name(), e.what());
@@ -131,7 +135,7 @@ bool Attempt::serve_hit(Tiers tiers) {
       return false;
     }
     replay = materialise(entry->bytes(), job_.out_dir(), job_.normaliser(), digests_, job_.deferred_blob());
-    job_.after_hit(*entry);
+    job_.after_hit(*entry, replay);
   } catch (const CorruptEntry& e) {
     warn("removing corrupt cache entry of {} ({})", job_.name(), e.what());
     store_.remove(Kind::kEntry, *key);

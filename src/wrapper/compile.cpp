@@ -107,7 +107,7 @@ class RustcUnit : public Job {
   // A served build-script binary stays in its entry: a replayed run never executes it.
   std::string deferred_blob() const override { return is_build_script_binary() ? stem() : ""; }
 
-  void after_hit(const StoredObject& entry) override {
+  void after_hit(const StoredObject& entry, const Replay& /*replay*/) override {
     if (!is_build_script_binary()) return;
     std::string binary = out_dir_ + "/" + stem();
     if (!entry.local_path.empty() && link_entry(entry.local_path, binary + kDeferredEntrySuffix)) {
