@@ -6,9 +6,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include "util/beneath.h"
+#include "util/digest.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -26,8 +28,13 @@ void write_out(int fd, std::string_view rest) {
 class MaterialiseSink : public BlobSink {
  public:
   MaterialiseSink(const std::string& dir, const PathNormaliser& normaliser, StatCache& digests, Replay& replay,
-                  const std::string& deferred)
-      : dir_(dir), normaliser_(normaliser), digests_(digests), replay_(replay), deferred_(deferred) {}
+                  const std::string& deferred, bool trust_digests)
+      : dir_(dir),
+        normaliser_(normaliser),
+        digests_(digests),
+        replay_(replay),
+        deferred_(deferred),
+        trust_digests_(trust_digests) {}
   ~MaterialiseSink() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -35,11 +42,13 @@ class MaterialiseSink : public BlobSink {
   void begin(const Blob& header) override {
     blob_ = header;
     text_.clear();
+    if (!trust_digests_) sha256_.emplace();
     if (is_in_memory_blob(blob_)) return;
     open_output();
   }
 
   void data(const char* bytes, size_t size) override {
+    if (sha256_ && !blob_.has_paths) sha256_->update(bytes, size);
     if (fd_ < 0) {
       text_.append(bytes, size);
       return;
@@ -71,7 +80,16 @@ class MaterialiseSink : public BlobSink {
     fd_ = -1;
     subdir_ = DirFd();
     if (::close(fd) != 0) throw OutputUnwritable("cannot write " + path_ + ": " + std::strerror(errno));
-    if (!blob_.has_paths) digests_.record(path_, blob_.digest);
+    if (!blob_.has_paths) digests_.record(path_, known_digest());
+  }
+
+  // The digest a later key takes as this file's content: the header's only when it is authenticated.
+  std::string known_digest() {
+    if (!sha256_) return blob_.digest;
+    std::string computed = sha256_->hex_final();
+    sha256_.reset();
+    if (computed != blob_.digest) throw CorruptEntry(blob_.name + " does not have the SHA-256 its entry claims");
+    return computed;
   }
 
   bool defers(const Blob& header) const override { return !deferred_.empty() && header.name == deferred_; }
@@ -132,6 +150,8 @@ class MaterialiseSink : public BlobSink {
   StatCache& digests_;
   Replay& replay_;
   const std::string& deferred_;
+  const bool trust_digests_;
+  std::optional<Sha256> sha256_;
   Blob blob_;
   std::string text_;
   std::string path_;
@@ -158,9 +178,9 @@ bool is_safe_entry_name(const std::string& name) {
 }
 
 Replay materialise(std::string_view entry_bytes, const std::string& dir, const PathNormaliser& normaliser,
-                   StatCache& digests, const std::string& deferred) {
+                   StatCache& digests, const std::string& deferred, bool trust_digests) {
   Replay replay;
-  MaterialiseSink sink(dir, normaliser, digests, replay, deferred);
+  MaterialiseSink sink(dir, normaliser, digests, replay, deferred, trust_digests);
   replay.info = decode_entry(entry_bytes, sink);
   return replay;
 }

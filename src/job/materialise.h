@@ -36,9 +36,11 @@ struct OutputThroughSymlink : OutputUnwritable {
 // Files are created relative to `dir` without following symlinks (util/beneath.h), with their
 // mode masked (served_mode). Throws CorruptEntry for a damaged entry or an unsafe name,
 // OutputThroughSymlink for a link in the way, OutputUnwritable on a write fault.
-// The blob named `deferred` (if any) is left in the entry (see deferred_blob.h).
+// The blob named `deferred` (if any) is left in the entry (see deferred_blob.h). Unless
+// `trust_digests` (an authenticated entry), each file's SHA-256 is computed as it is written and must
+// be the header's (else CorruptEntry): that digest feeds later keys through `digests`.
 Replay materialise(std::string_view entry_bytes, const std::string& dir, const PathNormaliser& normaliser,
-                   StatCache& digests, const std::string& deferred = "");
+                   StatCache& digests, const std::string& deferred = "", bool trust_digests = false);
 
 void replay_output(const Replay& replay);
 

@@ -134,7 +134,9 @@ bool Attempt::serve_hit(Tiers tiers) {
       count_error("wrong_entry");
       return false;
     }
-    replay = materialise(entry->bytes(), job_.out_dir(), job_.normaliser(), digests_, job_.deferred_blob());
+    // A blob is left in an entry only when its header's digest of it can be believed.
+    std::string deferred = entry->authenticated ? job_.deferred_blob() : "";
+    replay = materialise(entry->bytes(), job_.out_dir(), job_.normaliser(), digests_, deferred, entry->authenticated);
     job_.after_hit(*entry, replay);
   } catch (const CorruptEntry& e) {
     warn("removing corrupt cache entry of {} ({})", job_.name(), e.what());

@@ -1,4 +1,5 @@
 #include "store/store.h"
+#include <unistd.h>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -91,9 +92,10 @@ std::optional<std::string> Store::remote_get(const std::string& name) {
 
 // A remote object as a reader may use it: its signature checked (or stripped when none is required
 // and no key to check it is known), or nullopt.
-std::optional<std::string> Store::checked(Kind kind, const EntryKey& key, std::string bytes) {
+std::optional<std::string> Store::checked(Kind kind, const EntryKey& key, std::string bytes, bool& verified_by_trusted) {
   if (!remote_->require_signature && (remote_->trusted.empty() || !has_signature(bytes))) return strip_signature(bytes);
   auto verified = remote_->trusted.verify(signed_object_name(kind, key), bytes, remote_->trusted_epoch);
+  verified_by_trusted = verified.has_value();
   if (!verified) {
     stats_.add("errors.bad_signature");
     warn("rejected a remote {} without a valid signature of a trusted key", kind == Kind::kEntry ? "entry" : "manifest");
@@ -104,15 +106,19 @@ std::optional<std::string> Store::checked(Kind kind, const EntryKey& key, std::s
 std::optional<StoredObject> Store::get(Kind kind, const EntryKey& key, Tiers tiers) {
   std::string path = layout().object(kind, key);
   if (tiers != Tiers::kRemoteOnly) {
-    if (auto mapped = local_.map(kind, key)) return StoredObject{std::move(mapped), "", path};
+    if (auto mapped = local_.map(kind, key)) {
+      bool own = mapped->owner() == ::geteuid();
+      return StoredObject{std::move(mapped), "", path, own};
+    }
   }
   if (tiers == Tiers::kLocalOnly) return std::nullopt;
   auto bytes = remote_get(remote_object_name(kind, key));
   if (!bytes) return std::nullopt;
-  bytes = checked(kind, key, std::move(*bytes));
+  bool signed_by_trusted = false;
+  bytes = checked(kind, key, std::move(*bytes), signed_by_trusted);
   if (!bytes) return std::nullopt;
   if (kind == Kind::kEntry) stats_.add("remote_hits");
-  StoredObject object{std::nullopt, std::move(*bytes), ""};
+  StoredObject object{std::nullopt, std::move(*bytes), "", signed_by_trusted};
   // A remote manifest is merged into the local one by its reader; an entry is kept as it is.
   if (kind == Kind::kEntry && !config_.store_read_only()) {
     try {

@@ -29,6 +29,10 @@ struct StoredObject {
   std::optional<MappedFile> mapped;
   std::string owned;
   std::string local_path;  // the local file with these bytes; empty when a remote hit was not kept
+  // Whether what the bytes claim (the digests in an entry's header) can be taken on their word:
+  // from this user's own local file, or with a trusted signature. Otherwise anyone who can write
+  // the store or the remote may have made them.
+  bool authenticated = false;
   std::string_view bytes() const { return mapped ? mapped->bytes() : std::string_view(owned); }
 };
 
@@ -74,7 +78,7 @@ class Store {
   bool remote_readable() const;
   bool remote_writable() const;
   std::optional<std::string> remote_get(const std::string& name);
-  std::optional<std::string> checked(Kind kind, const EntryKey& key, std::string bytes);
+  std::optional<std::string> checked(Kind kind, const EntryKey& key, std::string bytes, bool& verified_by_trusted);
 
   const Config& config_;
   LocalStore local_;

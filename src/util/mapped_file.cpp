@@ -35,17 +35,18 @@ std::optional<MappedFile> MappedFile::open(const std::string& path) {
     }
   }
   ::close(fd);  // the mapping keeps the file
-  return MappedFile(data, size);
+  return MappedFile(data, size, st.st_uid);
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)), owner_(other.owner_) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   if (this != &other) {
     release();
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
+    owner_ = other.owner_;
   }
   return *this;
 }

@@ -2,6 +2,7 @@
 // A whole file mapped read-only. The hit path reads store entries through a map: no copy into a
 // buffer, and a deferred blob at the end of an entry is never even paged in. Entries are
 // immutable (replaced only by rename), so a mapped entry cannot shrink under its reader.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,13 +21,15 @@ class MappedFile {
   ~MappedFile();
 
   std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
+  uint32_t owner() const { return owner_; }  // the file's uid
 
  private:
-  MappedFile(void* data, size_t size) : data_(data), size_(size) {}
+  MappedFile(void* data, size_t size, uint32_t owner) : data_(data), size_(size), owner_(owner) {}
   void release();
 
   void* data_ = nullptr;
   size_t size_ = 0;
+  uint32_t owner_ = 0;
 };
 
 }  // namespace cratecache

@@ -110,6 +110,10 @@ class RustcUnit : public Job {
   void after_hit(const StoredObject& entry, const Replay& /*replay*/) override {
     if (!is_build_script_binary()) return;
     std::string binary = out_dir_ + "/" + stem();
+    if (!entry.authenticated) {
+      install_real_binary_launcher();  // materialised with the rest
+      return;
+    }
     if (!entry.local_path.empty() && link_entry(entry.local_path, binary + kDeferredEntrySuffix)) {
       install_launcher(binary, own_executable_path(), true);
       return;
