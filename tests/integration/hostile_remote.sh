@@ -18,7 +18,8 @@ PROJECT=synthetic/remote-small
 CAP='max_object=32M'
 # rustc's own peak for this project is ~100-150 MB; a buffered endless body would be gigabytes.
 MAX_RSS_KB=$((400 * 1024))
-BUILD_TIMEOUT=300 # shellcheck disable=SC2034 # read by cached_build: a hang fails the test
+# shellcheck disable=SC2034 # read by cached_build: a hang fails the test
+BUILD_TIMEOUT=300
 export CRATECACHE_REMOTE_TIMEOUT_MS=2000 # stall limit 2 s (the trickle never stalls that long); deadline floor 12 s
 
 step "reference: uncached build"
