@@ -39,10 +39,13 @@ std::string printable(const std::string& text) {
   return text.size() > out.size() ? out + "..." : out;
 }
 
+// A decimal of at most 18 digits (no overflow), optionally negative.
 std::optional<long long> parse_integer(const std::string& text) {
-  if (text.empty() || text.size() > 19) return std::nullopt;
-  size_t digits = text[0] == '-' ? 1 : 0;
-  if (digits == text.size() || !std::all_of(text.begin() + digits, text.end(), ::isdigit)) return std::nullopt;
+  size_t sign = !text.empty() && text[0] == '-' ? 1 : 0;
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (text.size() == sign || text.size() > sign + 18 || !std::all_of(text.begin() + sign, text.end(), is_digit)) {
+    return std::nullopt;
+  }
   return std::stoll(text);
 }
 
@@ -54,7 +57,8 @@ struct Redirect {
 // "MOVED 3999 127.0.0.1:6381" / "ASK 3999 127.0.0.1:6381"
 std::optional<Redirect> parse_redirect(const std::string& error) {
   auto sp1 = error.find(' ');
-  auto sp2 = error.find(' ', sp1 == std::string::npos ? sp1 : sp1 + 1);
+  if (sp1 == std::string::npos) return std::nullopt;
+  auto sp2 = error.find(' ', sp1 + 1);
   if (sp2 == std::string::npos) return std::nullopt;
   std::string kind = error.substr(0, sp1);
   if (kind != "MOVED" && kind != "ASK") return std::nullopt;
