@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A hostile remote (anyone who runs or impersonates the server) can neither hang a build nor blow
-# up its memory, nor send it elsewhere. Against each server of hostile_servers.py (a Redis that
-# trickles 1 byte/s; one announcing a 1 TB bulk and sending forever; one answering -MOVED to an
-# unconfigured port; an HTTP server with Content-Length: 1 TB; one with an endless chunked body)
+# up its memory, nor send it elsewhere. Against each hostile server (hostile_servers.py: a Redis
+# that trickles 1 byte/s; one announcing a 1 TB bulk and sending forever; one answering -MOVED to
+# an unconfigured port; an HTTP server with Content-Length: 1 TB; one with an endless chunked body;
+# and servers.sh's server that never answers, spoken to as Redis)
 # a real cargo build of remote-small ends (under `timeout 300`, not a timed assertion) with the
 # uncached build's output, errors.remote_get counted, and the peak RSS of the build's process tree
 # under MAX_RSS_KB; the MOVED target is never contacted. Positive control: a real redis-server
@@ -78,6 +79,11 @@ start_hostile redis-trickle
 remote_build trickle "redis://127.0.0.1:$HOSTILE_PORT"
 check_hostile trickle "not done within the request deadline"
 
+step "Redis that accepts and never answers: cut by the stall limit"
+start_stall_server
+remote_build redis-stall "redis://127.0.0.1:$STALL_PORT"
+check_hostile redis-stall "stalled, nothing for 2000 ms"
+
 step "Redis announcing a 1 TB bulk reply with an endless body: refused before the body"
 start_hostile redis-huge
 remote_build redis-huge "redis://127.0.0.1:$HOSTILE_PORT?$CAP"
@@ -127,4 +133,4 @@ check_hostile wrong-auth "AUTH refused"
 ! grep -rq -e "$PASSWORD" "$WORK"/{machine-a,machine-b,wrong-auth}/store "$WORK"/*.stderr "$WORK/last.log" ||
   fail "the Redis password appears in a message, log or the store"
 
-echo "PASS $TEST_NAME: trickle, huge bulk, MOVED elsewhere, huge Content-Length and endless chunked body all built correctly; AUTH positive control served $hits units"
+echo "PASS $TEST_NAME: trickle, stall, huge bulk, MOVED elsewhere, huge Content-Length and endless chunked body all built correctly; AUTH positive control served $hits units"
