@@ -88,7 +88,8 @@ start_redis() {
 }
 
 # start_redis_cluster: three masters owning all 16384 slots, no replicas; sets CLUSTER_PORTS,
-# CLUSTER_PIDS and CLUSTER_URL (the first node: the client must follow MOVED to the others).
+# CLUSTER_PIDS and CLUSTER_URL (the first node, the others listed in ?nodes=: the client must
+# follow MOVED to them, and only to them).
 start_redis_cluster() {
   local port i nodes=()
   need_cmd redis-server redis-server redis-tools
@@ -105,7 +106,7 @@ start_redis_cluster() {
     wait_ready "cluster state ok on $port" "${CLUSTER_PIDS[0]}" "$WORK/cluster-create.log" \
       bash -c "redis-cli -p $port cluster info | grep -q '^cluster_state:ok'"
   done
-  CLUSTER_URL=redis://127.0.0.1:${CLUSTER_PORTS[0]}
+  CLUSTER_URL="redis://127.0.0.1:${CLUSTER_PORTS[0]}?nodes=$(IFS=,; echo "${nodes[*]:1}")"
 }
 
 # redis_keys PORT: number of keys of one node.

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "store/remote/request_budget.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -18,9 +19,27 @@ struct Upload {
   size_t pos = 0;
 };
 
+// The reply body as it arrives, refused once it would pass the cap whatever the headers said.
+struct Download {
+  std::string body;
+  uint64_t cap;
+  bool over_cap = false;
+};
+
 size_t write_body(char* ptr, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(ptr, size * n);
+  auto* down = static_cast<Download*>(user);
+  if (down->body.size() + size * n > down->cap) {
+    down->over_cap = true;
+    return 0;  // libcurl aborts the transfer
+  }
+  down->body.append(ptr, size * n);
   return size * n;
+}
+
+int check_deadline(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
+  auto* budget = static_cast<RequestBudget*>(user);
+  budget->moved(static_cast<uint64_t>(dlnow + ulnow) - budget->moved_bytes());
+  return budget->spent() ? 1 : 0;  // nonzero: libcurl aborts the transfer
 }
 
 size_t read_body(char* buffer, size_t size, size_t n, void* user) {
@@ -73,8 +92,7 @@ AwsCredentials load_aws_credentials() {
   return c;
 }
 
-HttpStorage::HttpStorage(const RemoteUrl& url, int connect_timeout_ms, int io_timeout_ms)
-    : connect_timeout_ms_(connect_timeout_ms), io_timeout_ms_(io_timeout_ms) {
+HttpStorage::HttpStorage(const RemoteUrl& url, const RemoteLimits& limits) : limits_(limits) {
   static const bool curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
   if (!curl_ready) throw std::runtime_error("libcurl initialisation failed");
   std::string prefix = url.path.empty() ? "" : url.path + "/";
@@ -93,23 +111,41 @@ HttpStorage::HttpStorage(const RemoteUrl& url, int connect_timeout_ms, int io_ti
     session_token_ = c.session_token;
   } else {
     base_ = url.scheme + "://" + url.host + (url.port ? ":" + std::to_string(url.port) : "") + "/" + prefix;
+    user_ = url.user;
+    password_ = url.password;
   }
 }
 
 HttpStorage::Response HttpStorage::request(const std::string& method, const std::string& key, const std::string* body) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
   if (!curl) throw std::runtime_error("libcurl: cannot create a handle");
-  CURL* h = curl.get();
-  Response response;
   std::string url = base_ + key;
+  if (body && body->size() > limits_.max_object_bytes) {
+    throw std::runtime_error(method + " " + url + ": " + std::to_string(body->size()) + " bytes, over the " +
+                             std::to_string(limits_.max_object_bytes) + "-byte object cap");
+  }
+  CURL* h = curl.get();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout_ms_));
-  // A slow server is a dead one: give up when under 1 KiB/s for the I/O timeout.
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits_.connect_timeout_ms));
+  // A slow server is a dead one: give up when under 1 KiB/s for the I/O timeout ...
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(io_timeout_ms_ / 1000)));
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(limits_.io_timeout_ms / 1000)));
+  // ... and a steady trickle is cut by the request's total deadline.
+  RequestBudget budget(limits_);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_deadline);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &budget);
+  // A Content-Length over the cap is refused before the body is read; a body without one (chunked,
+  // or longer than announced) is stopped by write_body.
+  Download download{{}, limits_.max_object_bytes};
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits_.max_object_bytes));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &download);
+  if (!user_.empty() || !password_.empty()) {
+    curl_easy_setopt(h, CURLOPT_USERNAME, user_.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
+  }
   curl_slist* headers = nullptr;
   if (!sigv4_.empty()) {
     curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
@@ -132,8 +168,19 @@ HttpStorage::Response HttpStorage::request(const std::string& method, const std:
   if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   CURLcode rc = curl_easy_perform(h);
   curl_slist_free_all(headers);
+  if (rc == CURLE_FILESIZE_EXCEEDED || download.over_cap) {
+    throw std::runtime_error(method + " " + url + ": reply body over the " + std::to_string(limits_.max_object_bytes) +
+                             "-byte object cap, refused");
+  }
+  if (rc == CURLE_ABORTED_BY_CALLBACK) {
+    throw std::runtime_error(method + " " + url + ": not done within the request deadline (" +
+                             std::to_string(budget.allowed_ms()) + " ms for " + std::to_string(budget.moved_bytes()) +
+                             " bytes)");
+  }
   if (rc != CURLE_OK) throw std::runtime_error(method + " " + url + ": " + curl_easy_strerror(rc));
+  Response response;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+  response.body = std::move(download.body);
   return response;
 }
 

@@ -26,12 +26,12 @@ bool guarded(std::string& error, Action&& action) {
   return false;
 }
 
-RemoteBackend* open(const RemoteUrl& url, int connect_timeout_ms, int io_timeout_ms, std::string& error) {
+RemoteBackend* open(const RemoteUrl& url, const RemoteLimits& limits, std::string& error) {
   RemoteBackend* backend = nullptr;
   guarded(error, [&] {
     auto b = std::make_unique<RemoteBackend>();
-    if (url.scheme == "redis") b->storage = std::make_unique<RedisStorage>(url, connect_timeout_ms, io_timeout_ms);
-    else b->storage = std::make_unique<HttpStorage>(url, connect_timeout_ms, io_timeout_ms);
+    if (url.scheme == "redis") b->storage = std::make_unique<RedisStorage>(url, limits);
+    else b->storage = std::make_unique<HttpStorage>(url, limits);
     backend = b.release();
   });
   return backend;

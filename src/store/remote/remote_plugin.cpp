@@ -58,10 +58,12 @@ const RemotePluginApi& load_plugin() {
 
 }  // namespace
 
-std::unique_ptr<Storage> open_remote_storage(const RemoteUrl& url, int connect_timeout_ms, int io_timeout_ms) {
+std::unique_ptr<Storage> open_remote_storage(const RemoteUrl& url, int connect_timeout_ms, int io_timeout_ms,
+                                             uint64_t max_object_bytes) {
   static const RemotePluginApi& api = load_plugin();
   std::string error;
-  RemoteBackend* backend = api.open(url, connect_timeout_ms, io_timeout_ms, error);
+  RemoteBackend* backend =
+      api.open(url, remote_limits(url, connect_timeout_ms, io_timeout_ms, max_object_bytes), error);
   if (!backend) throw std::runtime_error(error);
   return std::make_unique<PluginStorage>(api, backend);
 }

@@ -18,7 +18,7 @@ struct RemoteBackend;  // a Storage inside the plugin, opaque to the binary
 
 // Every function returns false and fills `error` on failure.
 struct RemotePluginApi {
-  RemoteBackend* (*open)(const RemoteUrl& url, int connect_timeout_ms, int io_timeout_ms, std::string& error);
+  RemoteBackend* (*open)(const RemoteUrl& url, const RemoteLimits& limits, std::string& error);
   bool (*get)(RemoteBackend* backend, const std::string& key, std::optional<std::string>& bytes, std::string& error);
   bool (*put)(RemoteBackend* backend, const std::string& key, const std::string& bytes, std::string& error);
   bool (*remove)(RemoteBackend* backend, const std::string& key, std::string& error);
@@ -29,8 +29,11 @@ struct RemotePluginApi {
 using GetRemotePluginApiFn = const RemotePluginApi* (*)();
 inline constexpr const char* kRemotePluginApiSymbol = "cratecache_remote_plugin_api";
 
-// Loads the plugin (beside the executable, or in ../lib/cratecache/) once and opens a backend.
-// Throws std::runtime_error when the plugin is missing or the backend cannot be created.
-std::unique_ptr<Storage> open_remote_storage(const RemoteUrl& url, int connect_timeout_ms, int io_timeout_ms);
+// Loads the plugin (beside the executable, or in ../lib/cratecache/) once and opens a backend whose
+// every request obeys remote_limits(url, ...): one object is at most `max_object_bytes` (the store
+// passes min(4 GiB, its max_size)). Throws std::runtime_error when the plugin is missing or the
+// backend cannot be created.
+std::unique_ptr<Storage> open_remote_storage(const RemoteUrl& url, int connect_timeout_ms, int io_timeout_ms,
+                                             uint64_t max_object_bytes = kMaxRemoteObjectBytes);
 
 }  // namespace cratecache
