@@ -1,5 +1,4 @@
 #include "store/store.h"
-#include <unistd.h>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -20,7 +19,9 @@ RemoteTier remote_tier_of(const Config& config) {
   RemoteUrl url = parse_remote_url(config.remote);
   int connect_ms = static_cast<int>(config.remote_connect_timeout_ms);
   int io_ms = static_cast<int>(config.remote_timeout_ms);
-  tier.connect = [url, connect_ms, io_ms] { return open_remote_storage(url, connect_ms, io_ms); };
+  // No object is larger than the store may hold: a bigger reply is refused before its body.
+  uint64_t max_object = config.max_size;
+  tier.connect = [url, connect_ms, io_ms, max_object] { return open_remote_storage(url, connect_ms, io_ms, max_object); };
   tier.policy = parse_remote_policy(config.remote_policy);
   tier.trusted = TrustedKeys::load(config.trusted_keys);
   if (!config.signing_key.empty()) {
