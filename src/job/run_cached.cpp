@@ -74,10 +74,11 @@ std::optional<int> run_cached(Job& job, Store& store, StatCache& digests) {
   const Config& config = store.config();
   TeeResult run;
   uint64_t run_ms = 0;
+  // Held until the result is stored: a waiter woken earlier would find nothing and compile too.
+  std::optional<SingleFlight> flight;
   try {
     attempt.set_keys(job.keys());
     if (attempt.serve_hit(Tiers::kAll)) return 0;
-    std::optional<SingleFlight> flight;
     attempt.take_flight(flight);
     // Again after the lock, uncontended too: its previous holder may have stored the result just
     // now. Locally only: the remote tier was asked a moment ago, and its answer (and its faults,

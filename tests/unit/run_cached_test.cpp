@@ -201,5 +201,25 @@ TEST_F(RunCachedTest, AnotherUnitsEntryIsNotServed) {
   EXPECT_EQ(counter(config_, "errors.wrong_entry"), 1);
 }
 
+// A concurrent build waiting for this result must find it stored when the lock is released.
+TEST_F(RunCachedTest, TheLockIsHeldUntilTheResultIsStored) {
+  class CheckingJob : public FakeJob {
+   public:
+    CheckingJob(FakeJob job, const StoreLayout& layout) : FakeJob(std::move(job)), layout_(layout) {}
+    void after_store(const Entry&) override {
+      SingleFlight other(layout_, keys().input_key);
+      held_while_storing = !other.try_lock();
+    }
+    bool held_while_storing = false;
+
+   private:
+    const StoreLayout& layout_;
+  };
+  Store store(config_, std::nullopt);
+  CheckingJob checking(job(), store.layout());
+  EXPECT_EQ(run_cached(checking, store, digests_), 0);
+  EXPECT_TRUE(checking.held_while_storing);
+}
+
 }  // namespace
 }  // namespace cratecache
