@@ -65,12 +65,30 @@ void count_log(const std::string& path, WarmCounts& counts) {
   }
 }
 
+// What warm may build of each source, saying what it leaves out.
+std::vector<WarmSource> registry_sources(std::vector<WarmSource> sources) {
+  std::vector<WarmSource> kept;
+  for (auto& source : sources) {
+    std::string label = source.label;
+    auto registry_only = registry_packages_only(std::move(source));
+    if (!registry_only) {
+      fmt::print(stderr, "cratecache warm: {}: skipped (a custom target spec, or unreadable dependency tables)\n", label);
+      continue;
+    }
+    for (const auto& d : registry_only->dropped) {
+      fmt::print(stderr, "cratecache warm: {}: left out {}: warm builds registry packages only\n", label, d);
+    }
+    kept.push_back(std::move(*registry_only));
+  }
+  return kept;
+}
+
 }  // namespace
 
 int run_warm(const Config& config, const WarmOptions& options) {
-  std::vector<WarmSource> sources = options.manifest.empty()
-                                        ? sources_from_records(ProjectDb(StoreLayout(config.dir)).list(), options.filter)
-                                        : read_warm_manifest(options.manifest);
+  std::vector<WarmSource> sources = registry_sources(
+      options.manifest.empty() ? sources_from_records(ProjectDb(StoreLayout(config.dir)).list(), options.filter)
+                               : read_warm_manifest(options.manifest));
   if (sources.empty()) {
     fmt::print(stderr, "cratecache: nothing to warm: no recorded projects match (build some through cratecache, "
                        "or pass --manifest)\n");

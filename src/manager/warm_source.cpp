@@ -33,10 +33,64 @@ WarmSource crates_source(const toml::array& crates, const std::string& path) {
                   {"dependencies", deps}};
   std::ostringstream s;
   s << doc << "\n";
-  return {path + " [[crate]]", s.str(), "", "dev", ""};
+  return {path + " [[crate]]", s.str(), "", "dev", "", {}};
+}
+
+// A dependency anything but a registry crate of the default registry would build.
+std::optional<std::string> foreign_source(const toml::node& dep) {
+  const toml::table* t = dep.as_table();
+  if (!t) return std::nullopt;  // "1.0": a registry version
+  for (const char* key : {"path", "git", "registry", "registry-index"}) {
+    if (t->contains(key)) return key;
+  }
+  if (t->contains("workspace")) return "workspace";  // resolved from a workspace the stub does not have
+  return std::nullopt;
+}
+
+void drop_foreign(toml::table& deps, const std::string& where, std::vector<std::string>& dropped) {
+  std::vector<std::string> names;
+  for (const auto& [name, dep] : deps) {
+    auto why = foreign_source(dep);
+    if (!why) continue;
+    names.emplace_back(name.str());
+    dropped.push_back(where + " " + names.back() + " (" + *why + ")");
+  }
+  for (const auto& name : names) deps.erase(name);
 }
 
 }  // namespace
+
+std::optional<WarmSource> registry_packages_only(WarmSource source) {
+  if (source.target.ends_with(".json") || source.target.find('/') != std::string::npos) return std::nullopt;
+  toml::table doc;
+  try {
+    doc = toml::parse(source.dependencies);
+  } catch (const toml::parse_error&) {
+    return std::nullopt;
+  }
+  for (const char* table : {"patch", "replace"}) {
+    if (doc.contains(table)) {
+      doc.erase(table);
+      source.dropped.push_back(std::string("[") + table + "]");
+    }
+  }
+  for (const char* kind : {"dependencies", "build-dependencies"}) {
+    if (auto* deps = doc[kind].as_table()) drop_foreign(*deps, kind, source.dropped);
+  }
+  if (auto* targets = doc["target"].as_table()) {
+    for (auto& [cfg, node] : *targets) {
+      for (const char* kind : {"dependencies", "build-dependencies"}) {
+        if (auto* deps = node.as_table() ? (*node.as_table())[kind].as_table() : nullptr) {
+          drop_foreign(*deps, "target." + std::string(cfg.str()) + "." + kind, source.dropped);
+        }
+      }
+    }
+  }
+  std::ostringstream s;
+  s << doc << "\n";
+  source.dependencies = s.str();
+  return source;
+}
 
 std::vector<WarmSource> read_warm_manifest(const std::string& path) {
   toml::table doc;
@@ -84,7 +138,7 @@ std::vector<WarmSource> sources_from_records(std::vector<ProjectRecord> records,
   std::vector<WarmSource> out;
   for (const auto& r : records) {
     if (!seen.insert(r.dependencies + '\0' + r.lockfile + '\0' + r.profile + '\0' + r.target).second) continue;
-    out.push_back({r.manifest_path, r.dependencies, r.lockfile, r.profile, r.target});
+    out.push_back({r.manifest_path, r.dependencies, r.lockfile, r.profile, r.target, {}});
   }
   return out;
 }

@@ -15,7 +15,14 @@ struct WarmSource {
   std::string lockfile;      // may be empty: Cargo resolves (offline, from its configured sources)
   std::string profile;       // from the record; may be overridden
   std::string target;
+  // What was left out because warm builds registry packages only, each with its reason.
+  std::vector<std::string> dropped;
 };
+
+// Warm runs no code but registry packages': a project's own path and git dependencies, other
+// registries, [patch] and [replace] (which may point anywhere) are left out of its stub, each named
+// in `dropped`. A source for a custom target spec (a file of the project's) gets no stub: nullopt.
+std::optional<WarmSource> registry_packages_only(WarmSource source);
 
 // Operator manifest (TOML):
 //   [[project]]  manifest = "path/Cargo.toml"   lockfile = "path/Cargo.lock" (optional)
