@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <algorithm>
 #include <functional>
 #include <stdexcept>
 #include <thread>
@@ -25,7 +26,9 @@ constexpr const char* kStoreSize = "store_size_estimate";
 // Anyone who can open a shard, even read-only, can flock it: a build waits this long at most,
 // then the update is not counted (counting is best effort).
 constexpr auto kLockDeadline = std::chrono::seconds(2);
-constexpr auto kLockPoll = std::chrono::milliseconds(10);
+// Shards are held for microseconds: poll soon, then back off.
+constexpr auto kFirstPoll = std::chrono::microseconds(50);
+constexpr auto kMaxPoll = std::chrono::milliseconds(10);
 
 // A shard this process already gave up on is tried once more without waiting: a job makes several
 // updates, and the deadline is for the process, not for each of them.
@@ -33,12 +36,14 @@ bool lock_within_deadline(int fd, int shard) {
   static std::atomic<bool> gave_up[kShards];
   std::chrono::milliseconds wait = gave_up[shard] ? std::chrono::milliseconds(0) : kLockDeadline;
   auto deadline = std::chrono::steady_clock::now() + wait;
+  std::chrono::microseconds poll = kFirstPoll;
   while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if ((errno != EWOULDBLOCK && errno != EINTR) || std::chrono::steady_clock::now() >= deadline) {
       gave_up[shard] = true;
       return false;
     }
-    std::this_thread::sleep_for(kLockPoll);
+    std::this_thread::sleep_for(poll);
+    poll = std::min<std::chrono::microseconds>(poll * 2, kMaxPoll);
   }
   gave_up[shard] = false;
   return true;
