@@ -45,10 +45,11 @@ class Attempt {
   void count_miss(const std::string& detail = "");
   void count_not_cached(const std::string& reason);
   // The lookup after the lock meets the same fault again: one fault, said and counted once.
-  void count_error(const std::string& kind) {
-    if (counted_errors_.insert(kind).second) store_.stats().add("errors." + kind);
+  void count_error(const std::string& kind, const std::string& warning = "") {
+    if (!counted_errors_.insert(kind).second) return;
+    if (!warning.empty()) warn("{}", warning);
+    store_.stats().add("errors." + kind);
   }
-  bool already_counted(const std::string& kind) const { return counted_errors_.count(kind) != 0; }
 
  private:
   Manifest local_manifest();
@@ -130,9 +131,8 @@ bool Attempt::serve_hit(Tiers tiers) {
     // A manifest may lead to an intact entry of another unit (written by anyone who can write it).
     EntryInfo info = peek_entry_info(entry->bytes());
     if (info.crate_name != job_.entry_crate() || info.unit_kind != job_.kind()) {
-      if (!already_counted("wrong_entry")) warn("ignoring a stored entry of {} ({}) found for {} ({})", info.crate_name, info.unit_kind, job_.name(),
-           job_.kind());
-      count_error("wrong_entry");
+      count_error("wrong_entry", fmt::format("ignoring a stored entry of {} ({}) found for {} ({})", info.crate_name,
+                                             info.unit_kind, job_.name(), job_.kind()));
       return false;
     }
     // A blob is left in an entry only when its header's digest of it can be believed.
@@ -170,10 +170,7 @@ std::optional<EntryKey> Attempt::match_manifest(Tiers tiers) {
   if (!text && tiers == Tiers::kAll) text = match_remote_manifest(local);
   if (!text) return std::nullopt;
   auto key = EntryKey::parse(*text);
-  if (!key && !already_counted("invalid_key")) {
-    count_error("invalid_key");
-    warn("ignoring a manifest's result key that is not an entry key: {}", text->substr(0, 100));
-  }
+  if (!key) count_error("invalid_key", "ignoring a manifest's result key that is not an entry key: " + text->substr(0, 100));
   return key;
 }
 
