@@ -205,6 +205,18 @@ EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
   return parsed.info;
 }
 
+EntryInfo check_entry(std::string_view bytes) {
+  class DiscardingSink : public BlobSink {
+   public:
+    void begin(const Blob&) override {}
+    void data(const char*, size_t) override {}
+    void end() override {}
+    void abandon() override {}
+  };
+  DiscardingSink sink;
+  return decode_entry(bytes, sink);
+}
+
 std::vector<Blob> peek_entry_blobs(std::string_view bytes) {
   std::vector<Blob> out;
   for (auto& [blob, size] : parse_header(bytes).blobs) out.push_back(std::move(blob));

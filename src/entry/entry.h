@@ -82,6 +82,8 @@ struct EntryInfo {
 
 // Throws CorruptEntry when the bytes are not a complete, intact entry.
 EntryInfo decode_entry(std::string_view bytes, BlobSink& sink);
+// decode_entry with every blob checked and none kept (`cratecache verify`, fuzzing).
+EntryInfo check_entry(std::string_view bytes);
 // The header alone (checked by its digest), for listings; the payload is not read.
 EntryInfo peek_entry_info(std::string_view bytes);
 // The same from an entry file, reading only its header: a store of many GiB is listed without

@@ -9,26 +9,13 @@
 #include "util/fs.h"
 
 namespace cratecache {
-namespace {
-
-// Checks digests without keeping the data.
-class DiscardingSink : public BlobSink {
- public:
-  void begin(const Blob&) override {}
-  void data(const char*, size_t) override {}
-  void end() override {}
-  void abandon() override {}
-};
-
-}  // namespace
 
 int run_verify(const Config& config, bool remove_bad) {
   size_t checked = 0, bad = 0;
   StoreLayout(config.dir).for_each_entry([&](const StoreLayout::EntryFile& f) {
     ++checked;
     try {
-      DiscardingSink sink;
-      decode_entry(read_file(f.path), sink);
+      check_entry(read_file(f.path));
     } catch (const std::exception& e) {
       ++bad;
       fmt::print("bad entry {}: {}{}\n", f.path, e.what(), remove_bad ? " (removed)" : "");
