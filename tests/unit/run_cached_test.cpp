@@ -64,6 +64,15 @@ class RunCachedTest : public ::testing::Test {
   }
   int64_t counter(const Config& c, const std::string& name) { return Stats(StoreLayout(c.dir)).totals()[name]; }
   std::string output() { return try_read_file(out_dir_ + "/lib.out").value_or("(none)"); }
+  // Rewrites the result key (toolchain and digest) the fake job's manifest leads to.
+  void repoint_manifest(const Store& store, const std::string& result_key) {
+    std::string path = store.layout().object(Kind::kManifest, EntryKey("00000000000000aa", std::string(64, '1')));
+    std::string text = read_file(path);
+    auto at = text.find("00000000000000aa/");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, 17 + 64, result_key);
+    write_file_atomic(path, text);
+  }
   std::string entry_path() {
     std::string found;
     StoreLayout(config_.dir).for_each_entry([&](const StoreLayout::EntryFile& f) { found = f.path; });
@@ -162,13 +171,7 @@ TEST_F(RunCachedTest, AManifestPointingOutsideTheStoreIsIgnored) {
   Store store(config_, std::nullopt);
   FakeJob first = job();
   run_cached(first, store, digests_);
-  EntryKey manifest_key("00000000000000aa", std::string(64, '1'));
-  std::string manifest_path = store.layout().object(Kind::kManifest, manifest_key);
-  std::string text = read_file(manifest_path);
-  auto at = text.find("00000000000000aa/");
-  ASSERT_NE(at, std::string::npos);
-  text.replace(at, 17 + 64, "../../../../etc/passwd");
-  write_file_atomic(manifest_path, text);
+  repoint_manifest(store, "../../../../etc/passwd");
   fs::remove(out_dir_ + "/lib.out");
 
   FakeJob second = job();
@@ -186,12 +189,7 @@ TEST_F(RunCachedTest, AnotherUnitsEntryIsNotServed) {
   others_key = others_key.substr(others_key.rfind('/') + 1, 64);
   FakeJob first = job();
   run_cached(first, store, digests_);
-  std::string manifest_path = store.layout().object(Kind::kManifest, EntryKey("00000000000000aa", std::string(64, '1')));
-  std::string text = read_file(manifest_path);
-  auto at = text.find("00000000000000aa/");
-  ASSERT_NE(at, std::string::npos);
-  text.replace(at + 17, 64, others_key);
-  write_file_atomic(manifest_path, text);
+  repoint_manifest(store, "00000000000000aa/" + others_key);
   fs::remove(out_dir_ + "/lib.out");
 
   FakeJob second = job();
