@@ -191,5 +191,20 @@ TEST_F(HostileEntry, ABlobLongerThanDeclaredIsStoppedAtItsSize) {
   EXPECT_LE(sink.max_over_, 0) << "the sink got more than the declared size";
 }
 
+// A proc-macro served under a claimed SHA-256 would key its dependents on the claim: from an entry
+// that is not authenticated, the digest is computed as the file is written and must be the claim.
+TEST_F(HostileEntry, AClaimedDigestIsCheckedUnlessTheEntryIsAuthenticated) {
+  const std::string claimed(64, 'c');
+  std::string bytes =
+      with_header(one_blob_entry("libpm.so", false), [&](json& h) { h["blobs"][0]["sha256"] = claimed; });
+  EXPECT_THROW(materialise(bytes, out().string(), normaliser_, digests_, "", false), CorruptEntry);
+  std::string honest = one_blob_entry("libpm.so", false);
+  EXPECT_NO_THROW(materialise(honest, out().string(), normaliser_, digests_, "", false));
+  EXPECT_EQ(digests_.digest((out() / "libpm.so").string()), sha256_hex("small"));
+  // This user's own entry (or a signed one) is taken on its word: no hashing on the hit path.
+  EXPECT_NO_THROW(materialise(bytes, out().string(), normaliser_, digests_, "", true));
+  EXPECT_EQ(digests_.digest((out() / "libpm.so").string()), claimed);
+}
+
 }  // namespace
 }  // namespace cratecache
