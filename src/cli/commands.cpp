@@ -7,6 +7,7 @@
 
 #include <ctime>
 
+#include "cli/doctor_command.h"
 #include "cli/explain_command.h"
 #include "cli/setup_command.h"
 #include "cli/stats_command.h"
@@ -49,7 +50,7 @@ int list_projects(const Config& config) {
 }  // namespace
 
 bool is_subcommand(const std::string& word) {
-  for (const char* c : {"stats", "zero-stats", "setup", "projects", "warm", "gc", "flush-uploads", "verify", "report", "explain", "keygen", "help"}) {
+  for (const char* c : {"stats", "zero-stats", "setup", "projects", "warm", "gc", "flush-uploads", "verify", "report", "explain", "keygen", "doctor", "help"}) {
     if (word == c) return true;
   }
   return word.rfind("-", 0) == 0;
@@ -106,6 +107,8 @@ int run_cli(const std::vector<std::string>& args) {
   auto* keygen = app.add_subcommand("keygen", "Write an Ed25519 signing key PATH (mode 0600) and its public key PATH.pub");
   keygen->add_option("path", key_path, "Where to write the private key")->required();
 
+  auto* doctor = app.add_subcommand("doctor", "Check this user's setup for trust problems (shared stores, keys, remote policy)");
+
   app.add_subcommand("help", "Show this help")->callback([&] { throw CLI::CallForHelp(); });
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -120,6 +123,7 @@ int run_cli(const std::vector<std::string>& args) {
       fmt::print("{}\n{}.pub\n", key_path, key_path);
       return 0;
     }
+    if (*doctor) return run_doctor();  // it reports a bad setting as one of its findings
     Config config = Config::load_from_environment();
     if (*stats) return print_stats(config, as_json);
     if (*zero) return zero_stats(config);

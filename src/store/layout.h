@@ -66,6 +66,8 @@ class StoreLayout {
   std::string toolchain_release(const std::string& toolchain) const;
   std::string toolchain_used(const std::string& toolchain) const;
   std::string warm_dir() const { return dir_ + "/warm"; }
+  // Tenants' build requests for `warm --from-requests`: a drop box (mode 1733) others write, not list.
+  std::string requests_dir() const { return dir_ + "/requests"; }
 
   std::string config_file() const { return dir_ + "/config.toml"; }
   std::string project_db() const { return dir_ + "/projects.sqlite"; }
