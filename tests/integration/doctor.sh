@@ -75,13 +75,19 @@ rm "$STORE/config.toml"
 doctor CRATECACHE_SIGNING_KEY="$WORK/keys/missing"
 expect_problem "missing signing key" "signing key $WORK/keys/missing" "cratecache keygen"
 
-step "require_signature without trusted keys; a bad trusted key; a rediss:// remote"
+step "require_signature without trusted keys; a bad trusted key; bad remote URLs; a tenant writing the remote"
 doctor CRATECACHE_REQUIRE_SIGNATURE=1
 expect_problem "require_signature alone" "require_signature is on and trusted_keys" "every shared object is a miss"
 doctor CRATECACHE_REQUIRE_SIGNATURE=1 CRATECACHE_TRUSTED_KEYS="$key"
 expect_problem "a private key as trusted key" "is not a PEM Ed25519 public key"
 doctor CRATECACHE_REMOTE=rediss://127.0.0.1:6380
 expect_problem "rediss://" "CRATECACHE_REMOTE" "rediss://" "disabled"
+# A setting from a config.toml others may have written reaches the terminal without its control characters.
+printf 'remote = "evil\\u001b[2J://h"\n' >"$STORE/config.toml"
+doctor
+expect_problem "an escape in the remote URL" "unsupported remote scheme 'evil?[2J'"
+! grep -q $'\x1b' <<<"$OUT" || fail "doctor printed an escape character"
+rm "$STORE/config.toml"
 doctor CRATECACHE_REMOTE=redis://127.0.0.1:6379 CRATECACHE_REQUIRE_SIGNATURE=1 CRATECACHE_TRUSTED_KEYS="$key.pub"
 expect_problem "a tenant writing the remote" 'remote_policy = "read-only"'
 doctor CRATECACHE_REMOTE=redis://127.0.0.1:6379 CRATECACHE_REMOTE_POLICY=read-only CRATECACHE_REQUIRE_SIGNATURE=1 \
