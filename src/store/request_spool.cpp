@@ -82,9 +82,10 @@ std::string request_name(uid_t sender, const std::string& bytes) {
   return std::to_string(sender) + "-" + sha256_hex(bytes).substr(0, 32) + ".request";
 }
 
-// The box, opened without following a link, if it is what its owner made.
+// The box, opened without following a link, if it is what its owner made. O_PATH: a sender may
+// not read the box, only create in it.
 DirFd open_box(const StoreLayout& layout, uid_t owner) {
-  DirFd box(::open(layout.requests_dir().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  DirFd box(::open(layout.requests_dir().c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (box.get() < 0) return box;
   struct stat st {};
   if (::fstat(box.get(), &st) != 0 || st.st_uid != owner || (st.st_mode & 07777) != kBoxMode) return DirFd();
@@ -153,7 +154,7 @@ void create_request_box(const StoreLayout& layout) {
 DrainResult drain_requests(const StoreLayout& layout, size_t per_sender) {
   DirFd box = open_box(layout, ::geteuid());
   if (box.get() < 0) throw std::runtime_error(layout.requests_dir() + " is not a drop box of this user's (mode 1733)");
-  int listing_fd = ::dup(box.get());
+  int listing_fd = ::openat(box.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR* listing = listing_fd < 0 ? nullptr : ::fdopendir(listing_fd);
   if (!listing) throw std::runtime_error(errno_text("cannot list " + layout.requests_dir()));
 

@@ -32,11 +32,19 @@ std::string option_value(const RustcArgs& args, const std::string& flag) {
 void record_project_build(const Config& config, const std::string& rustc, const RustcArgs& args) {
   // Once per build: the unit Cargo was asked for, and only its lib/bin (not its build script).
   if (!std::getenv("CARGO_PRIMARY_PACKAGE") || args.unit_kind() == UnitKind::BuildScript) return;
-  const char* manifest = std::getenv("CARGO_MANIFEST_PATH");
-  if (!manifest || !*manifest || args.out_dir.empty()) return;
-  // The stub projects of `cratecache warm` are not projects of anyone's.
+  // CARGO_MANIFEST_PATH is Cargo 1.80's; older ones give the directory only.
+  const char* manifest_path = std::getenv("CARGO_MANIFEST_PATH");
+  const char* manifest_dir = std::getenv("CARGO_MANIFEST_DIR");
+  std::string manifest = manifest_path && *manifest_path ? manifest_path
+                         : manifest_dir && *manifest_dir ? std::string(manifest_dir) + "/Cargo.toml"
+                                                         : "";
+  if (manifest.empty() || args.out_dir.empty()) return;
+  // The stub projects of `cratecache warm` (in the published store's warm/, built with it as the
+  // shared store) are not projects of anyone's.
   StoreLayout layout(config.dir);
-  if (std::string(manifest).rfind(layout.warm_dir() + "/", 0) == 0) return;
+  for (const auto& store : {config.dir, config.shared_store}) {
+    if (!store.empty() && manifest.rfind(StoreLayout(store).warm_dir() + "/", 0) == 0) return;
+  }
   // A store this build cannot write gets a request instead, if its owner keeps a drop box; so does
   // a shared store.
   std::vector<StoreLayout> request_boxes;
