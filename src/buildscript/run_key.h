@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "util/env.h"
+#include "key/build_env.h"
 #include "key/host_cpu.h"
 #include "key/key_inputs.h"
 #include "key/path_normaliser.h"
@@ -29,7 +30,6 @@ struct RunKeyContext {
   std::function<std::string()> host_cpu = host_cpu_fingerprint;
 };
 
-bool is_keyed_build_env_var(const std::string& name);
 // Throws std::runtime_error when an input cannot be read.
 // With `record`, also lists the labelled inputs (for `cratecache explain`).
 std::string compute_run_key(const RunKeyContext& ctx, KeyInputs* record = nullptr);

@@ -79,6 +79,14 @@ int run_cli(const std::vector<std::string>& args) {
       ->check(CLI::ExistingFile);
   warm->add_option("--since-days", since_days, "Only projects built in the last N days");
   warm->add_option("--top", top, "Only the N most built projects");
+  auto* from_requests = warm->add_flag("--from-requests", warm_options.from_requests,
+                                       "Build tenants' requests (the store's requests/ drop box) instead of the records");
+  from_requests->excludes("--manifest");
+  warm->add_option("--requests-per-user", warm_options.requests_per_sender,
+                   "With --from-requests: the most requests taken from one user in one run (default 10)")
+      ->check(CLI::PositiveNumber);
+  warm->add_option("--build-user", warm_options.build_user,
+                   "Run the builds as this user, without the signing key or write access to the store (warm runs as root)");
 
   GcOptions gc_options;
   std::string gc_size;

@@ -57,6 +57,8 @@ void apply(Config& config, const std::string& name, const std::string& value, co
       double seconds = std::stod(value);
       if (seconds < 0) throw std::invalid_argument("negative timeout");
       config.lock_timeout_ms = static_cast<uint64_t>(seconds * 1000);
+    } else if (name == "shared_store") {
+      config.shared_store = value.empty() ? value : absolute_path(value);
     } else if (name == "remote") {
       config.remote = value;
     } else if (name == "remote_policy") {
@@ -154,6 +156,7 @@ Config Config::load(const EnvLookup& env) {
       {"CRATECACHE_COMPRESSION_LEVEL", "compression_level"},
       {"CRATECACHE_LOG", "log_file"},
       {"CRATECACHE_LOCK_TIMEOUT", "lock_timeout"},
+      {"CRATECACHE_SHARED_STORE", "shared_store"},
       {"CRATECACHE_REMOTE", "remote"},
       {"CRATECACHE_REMOTE_POLICY", "remote_policy"},
       {"CRATECACHE_REMOTE_CONNECT_TIMEOUT_MS", "remote_connect_timeout_ms"},

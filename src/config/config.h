@@ -25,6 +25,9 @@ struct Config {
                                         // CRATECACHE_COMPRESSION_LEVEL / compression_level: zstd's
   std::string log_file;                 // CRATECACHE_LOG / log_file
   uint64_t lock_timeout_ms = 600000;    // CRATECACHE_LOCK_TIMEOUT (seconds) / lock_timeout
+  std::string shared_store;             // CRATECACHE_SHARED_STORE / shared_store: a store this user
+                                        // reads after its own and never writes (a trusted
+                                        // builder's); its requests/ drop box gets this user's misses
   std::string remote;                   // CRATECACHE_REMOTE / remote: redis://, http(s)://, s3:// URL
   std::string remote_policy;            // CRATECACHE_REMOTE_POLICY / remote_policy
   uint64_t remote_connect_timeout_ms = 500;  // CRATECACHE_REMOTE_CONNECT_TIMEOUT_MS

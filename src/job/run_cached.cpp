@@ -54,7 +54,7 @@ class Attempt {
  private:
   Manifest local_manifest();
   std::optional<EntryKey> match_manifest(Tiers tiers);
-  std::optional<std::string> match_remote_manifest(Manifest& local);
+  std::optional<std::string> match_shared_manifest(Manifest& local, Tiers tier);
   void mark_toolchain_used();
   void log(const std::string& outcome, const std::string& detail, uint64_t saved_ms = 0);
 
@@ -167,16 +167,18 @@ Manifest Attempt::local_manifest() {
 std::optional<EntryKey> Attempt::match_manifest(Tiers tiers) {
   Manifest local = local_manifest();
   auto text = local.match(job_.normaliser(), getenv_fn, digests_);
-  if (!text && tiers == Tiers::kAll) text = match_remote_manifest(local);
+  if (!text && tiers == Tiers::kAll && store_.has_shared()) text = match_shared_manifest(local, Tiers::kSharedOnly);
+  if (!text && tiers == Tiers::kAll) text = match_shared_manifest(local, Tiers::kRemoteOnly);
   if (!text) return std::nullopt;
   auto key = EntryKey::parse(*text);
   if (!key) count_error("invalid_key", "ignoring a manifest's result key that is not an entry key: " + text->substr(0, 100));
   return key;
 }
 
-// Another machine may have produced this input key: its manifest is on the remote tier.
-std::optional<std::string> Attempt::match_remote_manifest(Manifest& local) {
-  auto object = store_.get(Kind::kManifest, *manifest_key_, Tiers::kRemoteOnly);
+// Another user or machine may have produced this input key: its manifest is in the shared store
+// or on the remote tier.
+std::optional<std::string> Attempt::match_shared_manifest(Manifest& local, Tiers tier) {
+  auto object = store_.get(Kind::kManifest, *manifest_key_, tier);
   if (!object) return std::nullopt;
   Manifest remote = Manifest::parse(std::string(object->bytes()));
   auto key = remote.match(job_.normaliser(), getenv_fn, digests_);

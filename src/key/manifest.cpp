@@ -166,6 +166,12 @@ std::string Manifest::serialize() const {
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::vector<std::string> Manifest::result_keys() const {
+  std::vector<std::string> keys;
+  for (const auto& c : candidates_) keys.push_back(c.result_key);
+  return keys;
+}
+
 void Manifest::merge(const Manifest& other) {
   if (description_.name.empty()) description_ = other.description_;
   for (const auto& c : other.candidates_) {

@@ -60,6 +60,7 @@ class Manifest {
   std::vector<std::string> mismatches(const PathNormaliser& normaliser, const EnvLookup& env,
                                       StatCache& digests) const;
   size_t size() const { return candidates_.size(); }
+  std::vector<std::string> result_keys() const;
 
   // What the input key was made of, and whose it is (for `cratecache explain`).
   struct Description {

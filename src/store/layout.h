@@ -7,7 +7,8 @@
 //   manifests/<2 hex>/<input key>.json           input key -> result keys (key/manifest.h)
 //   locks/<2 hex>/<input key>.lock               single flight between concurrent misses
 //   stat/ stats/ events/ explain/ toolchains/    digests, counters, event log, misses, toolchains
-//   projects.sqlite warm/ config.toml ...        project records, warm's work, settings
+//   projects.sqlite warm/ requests/ config.toml  project records, warm's work, tenants' requests,
+//                                                settings
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -66,7 +67,8 @@ class StoreLayout {
   std::string toolchain_release(const std::string& toolchain) const;
   std::string toolchain_used(const std::string& toolchain) const;
   std::string warm_dir() const { return dir_ + "/warm"; }
-  // Tenants' build requests for `warm --from-requests`: a drop box (mode 1733) others write, not list.
+  // Tenants' build requests for `warm --from-requests`: a drop box (mode 1733) others write, not
+  // list (request_spool.h).
   std::string requests_dir() const { return dir_ + "/requests"; }
 
   std::string config_file() const { return dir_ + "/config.toml"; }

@@ -67,7 +67,11 @@ Store::Store(const Config& config, std::optional<RemoteTier> remote)
       local_(StoreLayout(config.dir), config.max_size),
       stats_(local_.layout()),
       remote_(std::move(remote)),
-      breaker_(local_.layout().remote_breaker()) {}
+      breaker_(local_.layout().remote_breaker()) {
+  if (!config.shared_store.empty() && config.shared_store != config.dir) {
+    shared_.emplace(StoreLayout(config.shared_store), config.max_size);
+  }
+}
 
 bool Store::remote_readable() const {
   return remote_ && remote_->policy != RemotePolicy::WriteOnly && breaker_.allows();
@@ -106,13 +110,19 @@ std::optional<std::string> Store::checked(Kind kind, const EntryKey& key, std::s
 
 std::optional<StoredObject> Store::get(Kind kind, const EntryKey& key, Tiers tiers) {
   std::string path = layout().object(kind, key);
-  if (tiers != Tiers::kRemoteOnly) {
-    if (auto mapped = local_.map(kind, key)) {
-      bool own = mapped->owner() == ::geteuid();
-      return StoredObject{std::move(mapped), "", path, own};
-    }
+  auto mapped_from = [&](LocalStore& tier) -> std::optional<StoredObject> {
+    auto mapped = tier.map(kind, key);
+    if (!mapped) return std::nullopt;
+    bool own = mapped->owner() == ::geteuid();
+    return StoredObject{std::move(mapped), "", tier.layout().object(kind, key), own};
+  };
+  if (tiers == Tiers::kAll || tiers == Tiers::kLocalOnly) {
+    if (auto object = mapped_from(local_)) return object;
   }
-  if (tiers == Tiers::kLocalOnly) return std::nullopt;
+  if (shared_ && (tiers == Tiers::kAll || tiers == Tiers::kSharedOnly)) {
+    if (auto object = mapped_from(*shared_)) return object;
+  }
+  if (tiers == Tiers::kLocalOnly || tiers == Tiers::kSharedOnly) return std::nullopt;
   auto bytes = remote_get(remote_object_name(kind, key));
   if (!bytes) return std::nullopt;
   bool signed_by_trusted = false;

@@ -1,5 +1,6 @@
 #pragma once
 // The store as a build sees it: entries and manifests (layout.h) in the local tier first, then in
+// an optional shared store (another user's local store, read and never written), then in
 // one optional remote tier (redis://, http(s)://, s3://). A remote hit is written back locally; what
 // is stored locally is uploaded by a detached child process, so the build does not wait for the
 // network, and `cratecache flush-uploads` waits for those in flight. Remote faults never fail a
@@ -36,7 +37,8 @@ struct StoredObject {
   std::string_view bytes() const { return mapped ? mapped->bytes() : std::string_view(owned); }
 };
 
-enum class Tiers { kAll, kLocalOnly, kRemoteOnly };
+// kAll is local, then shared, then remote.
+enum class Tiers { kAll, kLocalOnly, kSharedOnly, kRemoteOnly };
 
 // The remote tier: how to reach it and what it may do.
 struct RemoteTier {
@@ -64,9 +66,11 @@ class Store {
   const StoreLayout& layout() const { return local_.layout(); }
   Stats& stats() { return stats_; }
 
-  // A local object is mapped; a remote one (not kLocalOnly) is fetched, its signature checked, and an
-  // entry written back locally. Remote faults are counted, not thrown; a local fault throws.
+  // A local or shared object is mapped; a remote one is fetched, its signature checked, and an
+  // entry written back locally (a shared one is not: it is already on this machine). Remote faults
+  // are counted, not thrown; a local fault throws.
   std::optional<StoredObject> get(Kind kind, const EntryKey& key, Tiers tiers = Tiers::kAll);
+  bool has_shared() const { return shared_.has_value(); }
   // Writes locally at once (throws on a fault); the remote copy is queued for upload_queued().
   void put(Kind kind, const EntryKey& key, const std::string& bytes, Tiers tiers = Tiers::kAll);
   void remove(Kind kind, const EntryKey& key);
@@ -82,6 +86,7 @@ class Store {
 
   const Config& config_;
   LocalStore local_;
+  std::optional<LocalStore> shared_;
   Stats stats_;
   std::optional<RemoteTier> remote_;
   CircuitBreaker breaker_;

@@ -1,12 +1,15 @@
 #include "util/process.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -147,9 +150,25 @@ std::optional<std::string> run_capture(const std::string& program, const std::ve
   return out;
 }
 
+UserIdentity lookup_user(const std::string& name) {
+  errno = 0;
+  const passwd* pw = ::getpwnam(name.c_str());
+  if (!pw) throw std::runtime_error("no user " + name);
+  UserIdentity user{name, pw->pw_uid, pw->pw_gid, {}};
+  int count = 64;
+  user.groups.resize(static_cast<size_t>(count));
+  if (::getgrouplist(name.c_str(), pw->pw_gid, user.groups.data(), &count) < 0) {
+    user.groups.resize(static_cast<size_t>(count));
+    ::getgrouplist(name.c_str(), pw->pw_gid, user.groups.data(), &count);
+  }
+  user.groups.resize(static_cast<size_t>(std::max(count, 0)));
+  return user;
+}
+
 int spawn_logged(const std::string& program, const std::vector<std::string>& args,
-                 const std::vector<std::pair<std::string, std::string>>& env, const std::string& log_path) {
-  int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+                 const std::vector<std::pair<std::string, std::string>>& env, const std::string& log_path,
+                 const SpawnIsolation& isolation) {
+  int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (log < 0) throw std::runtime_error("cannot open " + log_path + ": " + std::strerror(errno));
   auto argv = make_argv(program, args);
   pid_t pid = ::fork();
@@ -158,11 +177,20 @@ int spawn_logged(const std::string& program, const std::vector<std::string>& arg
     throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   }
   if (pid == 0) {
+    if (isolation.clear_env) ::clearenv();
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     ::dup2(log, STDOUT_FILENO);
     ::dup2(log, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    if (isolation.clear_env) ::close_range(3, ~0U, 0);
+    if (const auto& user = isolation.user) {
+      // Groups, then gid, then uid: after setuid nothing else can be dropped.
+      if (::setgroups(user->groups.size(), user->groups.data()) != 0 || ::setgid(user->gid) != 0 ||
+          ::setuid(user->uid) != 0 || ::setuid(0) == 0) {
+        ::_exit(126);
+      }
+    }
     ::execvp(program.c_str(), argv.data());
     ::_exit(127);
   }

@@ -1,5 +1,7 @@
 #pragma once
 // Running child processes: rustc on a miss (streamed and captured), probes like `rustc -vV`.
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,10 +22,27 @@ TeeResult run_tee(const std::string& program, const std::vector<std::string>& ar
 // Runs a short probe and returns its stdout when it exits 0.
 std::optional<std::string> run_capture(const std::string& program, const std::vector<std::string>& args);
 
+// Another user for a child to run as: uid, gid and supplementary groups.
+struct UserIdentity {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+// The user `name` from the password database; throws std::runtime_error when there is none.
+UserIdentity lookup_user(const std::string& name);
+
+struct SpawnIsolation {
+  bool clear_env = false;  // the child gets the given variables only, and no fd but 0-2
+  std::optional<UserIdentity> user;  // and runs as this user (the caller is root)
+};
+
 // Starts `program args...` in the background with extra environment variables and its stdout and
-// stderr appended to `log_path`; returns the child's pid. Throws when it cannot start.
+// stderr appended to `log_path` (never through a link); returns the child's pid. Throws when it
+// cannot start.
 int spawn_logged(const std::string& program, const std::vector<std::string>& args,
-                 const std::vector<std::pair<std::string, std::string>>& env, const std::string& log_path);
+                 const std::vector<std::pair<std::string, std::string>>& env, const std::string& log_path,
+                 const SpawnIsolation& isolation = {});
 // Reaps a finished child: its pid and exit code; pid 0 when none has finished (only when not
 // blocking), pid -1 when there is no child left.
 std::pair<int, int> wait_any_child(bool block);

@@ -223,7 +223,7 @@ int run_wrapper(const std::string& rustc, const std::vector<std::string>& argv) 
   ParseResult parsed = parse_rustc_args(wrapped ? std::vector<std::string>(argv.begin() + 1, argv.end()) : argv);
   auto reason = pass_through_reason(config, parsed, wrapped);
   bool query = reason == "print" || reason == "info" || reason == "build_script_probe";
-  if (!query && is_workspace_member(parsed.args) && !config.store_read_only()) {
+  if (!query && is_workspace_member(parsed.args)) {
     record_project_build(config, wrapped ? argv[0] : rustc, parsed.args);
   }
   if (reason) {

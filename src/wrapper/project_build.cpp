@@ -6,6 +6,7 @@
 #include "key/project_roots.h"
 #include "key/toolchain.h"
 #include "store/project_db.h"
+#include "store/request_spool.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -31,11 +32,26 @@ std::string option_value(const RustcArgs& args, const std::string& flag) {
 void record_project_build(const Config& config, const std::string& rustc, const RustcArgs& args) {
   // Once per build: the unit Cargo was asked for, and only its lib/bin (not its build script).
   if (!std::getenv("CARGO_PRIMARY_PACKAGE") || args.unit_kind() == UnitKind::BuildScript) return;
-  const char* manifest = std::getenv("CARGO_MANIFEST_PATH");
-  if (!manifest || !*manifest || args.out_dir.empty()) return;
-  // The stub projects of `cratecache warm` are not projects of anyone's.
+  // CARGO_MANIFEST_PATH is Cargo 1.80's; older ones give the directory only.
+  const char* manifest_path = std::getenv("CARGO_MANIFEST_PATH");
+  const char* manifest_dir = std::getenv("CARGO_MANIFEST_DIR");
+  std::string manifest = manifest_path && *manifest_path ? manifest_path
+                         : manifest_dir && *manifest_dir ? std::string(manifest_dir) + "/Cargo.toml"
+                                                         : "";
+  if (manifest.empty() || args.out_dir.empty()) return;
+  // The stub projects of `cratecache warm` (in the published store's warm/, built with it as the
+  // shared store) are not projects of anyone's.
   StoreLayout layout(config.dir);
-  if (std::string(manifest).rfind(layout.warm_dir() + "/", 0) == 0) return;
+  for (const auto& store : {config.dir, config.shared_store}) {
+    if (!store.empty() && manifest.rfind(StoreLayout(store).warm_dir() + "/", 0) == 0) return;
+  }
+  // A store this build cannot write gets a request instead, if its owner keeps a drop box; so does
+  // a shared store.
+  std::vector<StoreLayout> request_boxes;
+  for (const auto& box : {config.store_read_only() ? config.dir : "", config.shared_store}) {
+    if (!box.empty() && stat_file(StoreLayout(box).requests_dir())) request_boxes.emplace_back(box);
+  }
+  if (config.store_read_only() && request_boxes.empty()) return;
   try {
     ProjectRecord r;
     r.manifest_path = manifest;
@@ -43,11 +59,12 @@ void record_project_build(const Config& config, const std::string& rustc, const 
     // Cargo runs workspace members from the workspace root, where Cargo.lock lives.
     r.lockfile = try_read_file(absolute_path("Cargo.lock")).value_or("");
     r.rustc = rustc;
-    r.toolchain = identify_toolchain(rustc, layout.toolchains_dir()).release;
     r.target = option_value(args, "--target");
     r.profile = profile_of(absolute_path(args.out_dir));
     r.last_built = static_cast<int64_t>(std::time(nullptr));
-    ProjectDb(layout).upsert(r);
+    r.toolchain = identify_toolchain(rustc, layout.toolchains_dir()).release;
+    if (!config.store_read_only()) ProjectDb(layout).upsert(r);
+    for (const auto& box : request_boxes) submit_request(box, {r.dependencies, r.lockfile, r.toolchain, r.profile, r.target});
   } catch (const std::exception& e) {
     warn("could not record this project for `cratecache warm`: {}", e.what());
   }

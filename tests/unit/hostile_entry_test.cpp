@@ -15,6 +15,7 @@
 #include "entry/deferred_blob.h"
 #include "entry/entry.h"
 #include "job/materialise.h"
+#include "edited_entry.h"
 #include "scratch_dir.h"
 #include "util/digest.h"
 #include "util/fs.h"
@@ -24,24 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-constexpr size_t kFixed = 8 + 4, kDigest = 32;
-
-// The entry's header changed by `edit`, re-framed with its size and a valid digest.
-std::string with_header(const std::string& bytes, const std::function<void(json&)>& edit) {
-  uint32_t size = 0;
-  std::memcpy(&size, bytes.data() + 8, sizeof size);
-  json header = json::parse(bytes.substr(kFixed, size));
-  edit(header);
-  std::string text = header.dump();
-  std::string hex = sha256_hex(text);
-  std::string digest(kDigest, '\0');
-  for (size_t i = 0; i < kDigest; ++i) digest[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-  uint32_t new_size = static_cast<uint32_t>(text.size());
-  std::string out = bytes.substr(0, 8);
-  out.append(reinterpret_cast<const char*>(&new_size), sizeof new_size);
-  return out + text + digest + bytes.substr(kFixed + size + kDigest);
-}
 
 Entry entry_of(std::vector<Blob> blobs) {
   Entry e;
