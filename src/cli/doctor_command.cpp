@@ -44,12 +44,9 @@ std::string remote_cost(const DoctorInput& in) {
 }
 
 // A tier this user reads and others may have written: a remote, or a store that is not theirs.
-std::string shared_tier(const DoctorInput& in) {
-  if (!in.config.remote.empty()) return "the remote tier";
-  auto store = stat_file(in.config.dir);
-  if (store && store->uid != in.uid) return fmt::format("the store {} (uid {}'s)", in.config.dir, store->uid);
-  return "";
-}
+// A local store of another user's is protected by who can write it (check_store_writers), not by
+// signatures: only a remote tier needs them.
+std::string shared_tier(const DoctorInput& in) { return in.config.remote.empty() ? "" : "the remote tier"; }
 
 // Paths, URLs and settings may come from a config.toml others wrote: no control character reaches
 // the terminal.
@@ -69,15 +66,15 @@ Findings check_store_writers(const DoctorInput& in) {
   Findings out;
   if (store->uid != in.uid && ::access(dir.c_str(), W_OK) == 0) {
     out.push_back(problem(fmt::format(
-        "{} (CRATECACHE_DIR) is a shared writable store: it is uid {}'s (mode {}) and you can write it, so any user "
+        "{} ({}) is a shared writable store: it is uid {}'s (mode {}) and you can write it, so any user "
         "who can write it changes what others receive; unsafe for tenants: give each user a private store and read "
         "the builder's read-only ({})",
-        dir, store->uid, octal(store->mode), kSetups)));
+        dir, in.store_setting, store->uid, octal(store->mode), kSetups)));
   } else if (store->mode & 022) {
     out.push_back(problem(fmt::format(
-        "{} (CRATECACHE_DIR) is writable by {} (mode {}): any of them changes what this store's users receive; "
+        "{} ({}) is writable by {} (mode {}): any of them changes what this store's users receive; "
         "unsafe for tenants: chmod go-w {} ({})",
-        dir, whom(store->mode, 020, 002), octal(store->mode), dir, kSetups)));
+        dir, in.store_setting, whom(store->mode, 020, 002), octal(store->mode), dir, kSetups)));
   }
   StoreLayout layout(dir);
   for (const std::string& path :
@@ -259,6 +256,15 @@ Findings run_doctor_checks(const DoctorInput& in) {
   for (auto check : {check_store_writers, check_disclosure, check_requests_dir, check_signing_key, check_trusted_keys,
                      check_remote}) {
     for (Finding& f : check(in)) out.push_back(std::move(f));
+  }
+  // The shared store serves this user's builds too: the same checks of who can write it.
+  if (!in.config.shared_store.empty()) {
+    DoctorInput shared = in;
+    shared.config.dir = in.config.shared_store;
+    shared.store_setting = "CRATECACHE_SHARED_STORE";
+    for (auto check : {check_store_writers, check_disclosure, check_requests_dir}) {
+      for (Finding& f : check(shared)) out.push_back(std::move(f));
+    }
   }
   return out;
 }

@@ -21,6 +21,7 @@ struct DoctorInput {
   Config config;      // as this user's builds see it: the environment over the store's config.toml
   Config store_file;  // the store's config.toml alone (every build using the store reads it)
   uint32_t uid = 0;   // the user running the checks (geteuid)
+  std::string store_setting = "CRATECACHE_DIR";  // where config.dir came from, for the lines
 };
 
 // The store dir and what lies directly in it: writable by anyone but its owner, or by this user
@@ -32,7 +33,8 @@ Findings check_disclosure(const DoctorInput& in);
 Findings check_requests_dir(const DoctorInput& in);
 // The signing key: a valid key, this user's, 0600, not in config.toml, and what can read it.
 Findings check_signing_key(const DoctorInput& in);
-// require_signature and trusted_keys: valid keys, and signatures required of a shared tier.
+// require_signature and trusted_keys: valid keys, and signatures required of a remote tier (a
+// local store of another user's is safe as long as only its owner can write it).
 Findings check_trusted_keys(const DoctorInput& in);
 // The remote URL and policy: a tenant does not write a tier others read.
 Findings check_remote(const DoctorInput& in);
