@@ -77,6 +77,10 @@ class ScriptRun : public Job {
   std::string name() const override { return package_; }
   std::string kind() const override { return "build-script-run"; }
   std::string out_dir() const override { return out_dir_; }
+  // A run's outputs are whatever the script wrote under OUT_DIR, any name at any depth: every name
+  // is one it could write. That the name stays beneath OUT_DIR (relative, no `..`, no link on the
+  // way) is materialise's check, made before anything is written.
+  bool expects_output(std::string_view /*relative_name*/) const override { return true; }
   const PathNormaliser& normaliser() const override { return normaliser_; }
 
   JobKeys keys() override {

@@ -4,6 +4,7 @@
 // the rest the same way for both: lookup, single flight, running, storing, counting.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -45,6 +46,10 @@ class Job {
   virtual std::string kind() const = 0;
   // The crate its entries carry (rustc's crate name; a run's package): a hit's entry must be one.
   virtual std::string entry_crate() const { return name(); }
+  // Whether a file of this name (relative to out_dir()) is one this job could have produced: a
+  // manifest may lead to anyone's intact entry, and a hit writes only the files a run of this
+  // job would have.
+  virtual bool expects_output(std::string_view relative_name) const = 0;
   // Where a hit's files go, and how project paths in them are restored.
   virtual std::string out_dir() const = 0;
   virtual const PathNormaliser& normaliser() const = 0;

@@ -128,11 +128,18 @@ bool Attempt::serve_hit(Tiers tiers) {
   if (!entry) return false;
   Replay replay;
   try {
-    // A manifest may lead to an intact entry of another unit (written by anyone who can write it).
+    // A manifest may lead to an intact entry of another unit (written by anyone who can write it):
+    // its crate, kind and file names must be this job's before anything is written.
     EntryInfo info = peek_entry_info(entry->bytes());
     if (info.crate_name != job_.entry_crate() || info.unit_kind != job_.kind()) {
       count_error("wrong_entry", fmt::format("ignoring a stored entry of {} ({}) found for {} ({})", info.crate_name,
                                              info.unit_kind, job_.name(), job_.kind()));
+      return false;
+    }
+    for (const Blob& blob : peek_entry_blobs(entry->bytes())) {
+      if (is_message_blob(blob) || job_.expects_output(blob.name)) continue;
+      count_error("wrong_entry", fmt::format("ignoring a stored entry of {} with a file it does not write: {}",
+                                             job_.name(), blob.name.substr(0, 100)));
       return false;
     }
     // A blob is left in an entry only when its header's digest of it can be believed.

@@ -55,6 +55,7 @@ class RustcUnit : public Job {
   std::string name() const override { return display_name(args_); }
   std::string kind() const override { return unit_kind_name(args_.unit_kind()); }
   std::string entry_crate() const override { return args_.crate_name; }
+  bool expects_output(std::string_view name) const override { return is_unit_output(args_, name); }
   std::string out_dir() const override { return out_dir_; }
   const PathNormaliser& normaliser() const override { return normaliser_; }
 
@@ -213,6 +214,15 @@ std::optional<std::string> pass_through_reason(const Config& config, const Parse
 }
 
 }  // namespace
+
+bool is_unit_output(const RustcArgs& args, std::string_view name) {
+  for (const auto& output : args.expected_outputs()) {
+    if (name == output) return true;
+  }
+  // SplitDebuginfoFiles lists the out-dir itself: never a name in a subdirectory.
+  return args.splits_debuginfo() && name.find('/') == std::string_view::npos &&
+         is_unit_debuginfo(name, args.crate_name + args.extra_filename);
+}
 
 int run_wrapper(const std::string& rustc, const std::vector<std::string>& argv) {
   std::optional<Config> loaded = Config::load_for_run();
