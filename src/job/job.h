@@ -13,6 +13,7 @@
 #include "key/key_inputs.h"
 #include "key/manifest.h"
 #include "key/path_normaliser.h"
+#include "key/project_roots.h"
 #include "store/store.h"
 #include "util/process.h"
 
@@ -53,6 +54,9 @@ class Job {
   // Where a hit's files go, and how project paths in them are restored.
   virtual std::string out_dir() const = 0;
   virtual const PathNormaliser& normaliser() const = 0;
+  // The directories its inputs may lie in: a manifest that is not authenticated is read only
+  // beneath them (Manifest::confine). Asked for after keys().
+  virtual InputRoots input_roots() const = 0;
 
   // Throws on any fault; nothing has run yet.
   virtual JobKeys keys() = 0;

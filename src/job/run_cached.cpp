@@ -53,6 +53,7 @@ class Attempt {
 
  private:
   Manifest local_manifest();
+  Manifest read_manifest(const StoredObject& object);
   std::optional<EntryKey> match_manifest(Tiers tiers);
   std::optional<std::string> match_remote_manifest(Manifest& local);
   void mark_toolchain_used();
@@ -166,7 +167,14 @@ bool Attempt::serve_hit(Tiers tiers) {
 
 Manifest Attempt::local_manifest() {
   auto object = store_.get(Kind::kManifest, *manifest_key_, Tiers::kLocalOnly);
-  return object ? Manifest::parse(std::string(object->bytes())) : Manifest();
+  return object ? read_manifest(*object) : Manifest();
+}
+
+// A manifest anyone may have written names inputs only beneath the job's roots.
+Manifest Attempt::read_manifest(const StoredObject& object) {
+  Manifest manifest = Manifest::parse(std::string(object.bytes()));
+  if (!object.authenticated) manifest.confine(job_.input_roots(), job_.normaliser());
+  return manifest;
 }
 
 // A manifest's result key names an entry only when it is one we make: it came from a file any
@@ -185,7 +193,7 @@ std::optional<EntryKey> Attempt::match_manifest(Tiers tiers) {
 std::optional<std::string> Attempt::match_remote_manifest(Manifest& local) {
   auto object = store_.get(Kind::kManifest, *manifest_key_, Tiers::kRemoteOnly);
   if (!object) return std::nullopt;
-  Manifest remote = Manifest::parse(std::string(object->bytes()));
+  Manifest remote = read_manifest(*object);
   auto key = remote.match(job_.normaliser(), getenv_fn, digests_);
   if (key && !store_.config().store_read_only()) {
     local.merge(remote);

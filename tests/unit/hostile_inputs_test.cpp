@@ -122,6 +122,126 @@ TEST(HostileInputs, FileDigestRefusesAFifoWithoutBlocking) {
   EXPECT_THROW(content_digest(fifo), std::runtime_error);
 }
 
+// A manifest no one vouches for, read beneath `root` only.
+Manifest confined(Manifest m, const std::string& root) {
+  m.confine(InputRoots(root, {root}), PathNormaliser());
+  return m;
+}
+
+TEST(HostileInputs, AnUnvouchedManifestNamingAFileOutsideTheRootsIsDroppedUnread) {
+  ScratchDir scratch("outside-roots");
+  std::string root = (scratch.path() / "project").string();
+  fs::create_directories(root);
+  StatCache digests((scratch.path() / "stat").string());
+  PathNormaliser n;
+  Manifest passwd = recording("/etc/passwd");
+  ASSERT_EQ(passwd.match(n, no_env, digests).value_or(""), "tc/r") << "control: read when vouched for";
+  Manifest refused = confined(passwd, root);
+  EXPECT_EQ(refused.size(), 0u) << "dropped on reading, before any file is looked at";
+  EXPECT_FALSE(refused.match(n, no_env, digests));
+
+  // A FIFO outside the roots is not opened either (it would be refused as a FIFO anyway: the
+  // candidate must not get that far).
+  std::string fifo = (scratch.path() / "pipe").string();
+  write_file_atomic(fifo, "fn main() {}");
+  Manifest pipe = recording(fifo);
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  FifoWatch watch(fifo);
+  EXPECT_FALSE(confined(pipe, root).match(n, no_env, digests));
+  EXPECT_FALSE(watch.opened());
+}
+
+TEST(HostileInputs, AnUnvouchedManifestMayNotClimbAboveARoot) {
+  ScratchDir scratch("climb-roots");
+  std::string root = (scratch.path() / "project").string();
+  fs::create_directories(root + "/src");
+  write_file_atomic((scratch.path() / "secret").string(), "key");
+  write_file_atomic(root + "/src/lib.rs", "fn f() {}");
+  StatCache digests((scratch.path() / "stat").string());
+  PathNormaliser n;
+  Manifest escaping = recording(root + "/src/../../secret");
+  ASSERT_EQ(escaping.match(n, no_env, digests).value_or(""), "tc/r") << "control";
+  EXPECT_FALSE(confined(escaping, root).match(n, no_env, digests));
+  EXPECT_EQ(confined(escaping, root).size(), 0u);
+  // A `..` that stays beneath (include_str!("../README.md") in dep-info) is read.
+  Manifest inside = recording(root + "/src/../src/lib.rs");
+  EXPECT_EQ(confined(inside, root).match(n, no_env, digests).value_or(""), "tc/r");
+}
+
+TEST(HostileInputs, AnUnvouchedManifestIsNotReadThroughALink) {
+  ScratchDir scratch("link-roots");
+  std::string root = (scratch.path() / "project").string();
+  std::string outside = (scratch.path() / "outside").string();
+  fs::create_directories(root + "/src");
+  fs::create_directories(outside);
+  write_file_atomic(outside + "/secret", "key");
+  write_file_atomic(root + "/src/lib.rs", "fn f() {}");
+  fs::create_symlink(outside + "/secret", root + "/src/link.rs");
+  fs::create_symlink(outside, root + "/linked-dir");
+  StatCache digests((scratch.path() / "stat").string());
+  PathNormaliser n;
+  for (const std::string& through : {root + "/src/link.rs", root + "/linked-dir/secret"}) {
+    Manifest m = recording(through);
+    ASSERT_EQ(m.match(n, no_env, digests).value_or(""), "tc/r") << "control: " << through;
+    Manifest c = confined(m, root);
+    EXPECT_EQ(c.size(), 1u) << "beneath the root by name";
+    EXPECT_FALSE(c.match(n, no_env, digests)) << through;
+    EXPECT_NE(c.mismatches(n, no_env, digests).at(0).find("is a link"), std::string::npos);
+  }
+  // A plain file beneath the root, and one recorded absent and still absent, match.
+  EXPECT_EQ(confined(recording(root + "/src/lib.rs"), root).match(n, no_env, digests).value_or(""), "tc/r");
+  EXPECT_EQ(confined(recording(root + "/src/gone.rs"), root).match(n, no_env, digests).value_or(""), "tc/r");
+  // A relative path (a path package's source, relative to rustc's working directory) too.
+  Manifest relative;
+  ManifestCandidate c;
+  c.files.push_back(describe_input(root + "/src/lib.rs", "src/lib.rs"));
+  c.result_key = "tc/r";
+  relative.add(c);
+  EXPECT_EQ(confined(Manifest::parse(relative.serialize()), root).match(n, no_env, digests).value_or(""), "tc/r");
+}
+
+TEST(HostileInputs, AFifoBeneathARootIsNotOpened) {
+  ScratchDir scratch("fifo-roots");
+  std::string root = scratch.path().string();
+  std::string file = root + "/src.rs";
+  write_file_atomic(file, "fn main() {}");
+  Manifest m = confined(recording(file), root);
+  PathNormaliser n;
+  StatCache digests((scratch.path() / "stat").string());
+  fs::remove(file);
+  ASSERT_EQ(::mkfifo(file.c_str(), 0644), 0);
+  FifoWatch watch(file);
+  EXPECT_FALSE(m.match(n, no_env, digests));
+  EXPECT_FALSE(watch.opened());
+}
+
+// A PATH lookup is of a bare name: one with a `/` would read the file it names.
+TEST(HostileInputs, APathLookupOfAPathIsAMismatch) {
+  ScratchDir scratch("lookup-path");
+  StatCache digests((scratch.path() / "stat").string());
+  ManifestCandidate c;
+  c.files.push_back({"@@CRATECACHE:PATH-LOOKUP@@//etc/passwd", {}, sha256_file("/etc/passwd"), std::nullopt});
+  c.result_key = "tc/r";
+  Manifest m;
+  m.add(c);
+  EXPECT_FALSE(Manifest::parse(m.serialize()).match(PathNormaliser(), no_env, digests));
+}
+
+TEST(HostileInputs, InputRootsLocateWholeComponentsInnermostFirst) {
+  InputRoots roots("/w/app", {"/w/app/target/", "/", "/home/u/.cargo/registry/src"});
+  auto found = roots.locate("/w/app/target/debug/build/x/out/gen.rs");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].root, "/w/app/target");
+  EXPECT_EQ(found[0].relative, "debug/build/x/out/gen.rs");
+  EXPECT_EQ(found[1].root, "/w/app");
+  EXPECT_EQ(roots.locate("src/main.rs").at(0).root, "/w/app") << "relative to the base";
+  EXPECT_TRUE(roots.locate("/w/application/x").empty());
+  EXPECT_TRUE(roots.locate("/etc/passwd").empty()) << "\"/\" is never a root";
+  EXPECT_EQ(roots.locate("/w/app/target/../src/a.rs").size(), 1u) << "beneath /w/app only";
+  EXPECT_TRUE(roots.locate("/w/app/../other/a.rs").empty());
+}
+
 TEST(HostileInputs, AHeldStatsShardDoesNotHoldTheBuild) {
   ScratchDir scratch("stats-lock");
   StoreLayout layout(scratch.path().string());

@@ -28,6 +28,7 @@ class FakeJob : public Job {
   std::string out_dir() const override { return out_dir_; }
   bool expects_output(std::string_view name) const override { return name == "lib.out"; }
   const PathNormaliser& normaliser() const override { return normaliser_; }
+  InputRoots input_roots() const override { return InputRoots(out_dir_, {}); }
   JobKeys keys() override { return {std::string(64, key_digit), "00000000000000aa"}; }
   KeyInputs key_inputs() override { return {}; }
   Command command() override {
