@@ -1,15 +1,23 @@
 // What a hostile manifest (or a tenant sharing the store) can do to a build reading it: no input
 // check blocks or reads what is not a regular file, and no stats lock holds a build.
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
+#include <iterator>
 #include <thread>
 #include <vector>
 
@@ -226,6 +234,68 @@ TEST(HostileInputs, APathLookupOfAPathIsAMismatch) {
   Manifest m;
   m.add(c);
   EXPECT_FALSE(Manifest::parse(m.serialize()).match(PathNormaliser(), no_env, digests));
+}
+
+// What open_path_beneath answers for each case, as a string of errno names ("ok" for a descriptor).
+std::string beneath_answers(const std::string& root) {
+  std::string out;
+  for (const char* relative : {"src/lib.rs", "src/../src/lib.rs", "src/link.rs", "linked-dir/secret", "../secret",
+                               "src/gone.rs", "src/lib.rs/x", "src/pipe"}) {
+    int fd = open_path_beneath(root, relative);
+    out += fd >= 0 ? "ok" : errno == ELOOP ? "ELOOP" : errno == EXDEV ? "EXDEV" : errno == ENOENT ? "ENOENT"
+                          : errno == ENOTDIR ? "ENOTDIR" : "errno " + std::to_string(errno);
+    out += " ";
+    if (fd >= 0) ::close(fd);
+  }
+  return out;
+}
+
+// openat2, and the walk a kernel without it gets (a child where seccomp makes openat2 ENOSYS):
+// the same answers.
+TEST(HostileInputs, OpenPathBeneathWithAndWithoutOpenat2) {
+  ScratchDir scratch("open-beneath");
+  std::string root = (scratch.path() / "project").string();
+  fs::create_directories(root + "/src");
+  write_file_atomic((scratch.path() / "secret").string(), "key");
+  write_file_atomic(root + "/src/lib.rs", "fn f() {}");
+  fs::create_symlink((scratch.path() / "secret").string(), root + "/src/link.rs");
+  fs::create_symlink(scratch.path().string(), root + "/linked-dir");
+  ASSERT_EQ(::mkfifo((root + "/src/pipe").c_str(), 0644), 0);
+  FifoWatch watch(root + "/src/pipe");
+  const std::string want = "ok ok ELOOP ELOOP EXDEV ENOENT ENOTDIR ok ";
+  EXPECT_EQ(beneath_answers(root), want);
+
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog program{static_cast<unsigned short>(std::size(filter)), filter};
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
+      ::_exit(2);
+    }
+    std::string answers = ::syscall(SYS_openat2, AT_FDCWD, ".", nullptr, 0) < 0 && errno == ENOSYS
+                              ? beneath_answers(root)
+                              : "openat2 still answers";
+    ssize_t written = ::write(pipe_fds[1], answers.data(), answers.size());
+    ::_exit(written == static_cast<ssize_t>(answers.size()) ? 0 : 3);
+  }
+  ::close(pipe_fds[1]);
+  std::string answers;
+  char buf[256];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) answers.append(buf, static_cast<size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  EXPECT_EQ(answers, want) << "the walk";
+  EXPECT_FALSE(watch.opened()) << "the FIFO was opened";
 }
 
 TEST(HostileInputs, InputRootsLocateWholeComponentsInnermostFirst) {
