@@ -83,10 +83,13 @@ class ScriptRun : public Job {
   // way) is materialise's check, made before anything is written.
   bool expects_output(std::string_view /*relative_name*/) const override { return true; }
   const PathNormaliser& normaliser() const override { return normaliser_; }
-  // Its roots, OUT_DIR, its package and the sysroot. A file it read elsewhere (a system header, a
-  // compiler) is an input only of an authenticated manifest.
+  // Its roots, OUT_DIR, its package and the sysroot, and the entries of the PATH it runs with (a
+  // program it looked for there). A file it read elsewhere (a system header) is an input only of
+  // an authenticated manifest.
   InputRoots input_roots() const override {
-    return input_roots_of(roots_, manifest_dir_, {out_dir_, manifest_dir_, sysroot_});
+    InputRoots roots = input_roots_of(roots_, manifest_dir_, {out_dir_, manifest_dir_, sysroot_});
+    roots.add_program_dirs(env_or_empty("PATH"));
+    return roots;
   }
 
   JobKeys keys() override {

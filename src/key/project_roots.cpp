@@ -199,7 +199,24 @@ std::vector<InputRoots::Beneath> InputRoots::locate(const std::string& path) con
     std::string rest = absolute.size() > dir.size() ? absolute.substr(dir.size() + 1) : "";
     if (stays_beneath(rest)) found.push_back({dir, std::move(rest)});
   }
+  std::string name = basename_of(absolute);
+  if (name != "." && name != ".." && !name.empty() &&
+      std::find(program_dirs_.begin(), program_dirs_.end(), dirname_of(absolute)) != program_dirs_.end()) {
+    found.push_back({dirname_of(absolute), name});
+  }
   return found;
+}
+
+void InputRoots::add_program_dirs(std::string_view path_value) {
+  size_t start = 0;
+  while (start <= path_value.size()) {
+    size_t colon = path_value.find(':', start);
+    if (colon == std::string_view::npos) colon = path_value.size();
+    std::string dir = without_trailing_slash(std::string(path_value.substr(start, colon - start)));
+    // A relative entry ("", ".") depends on the working directory: not one of these.
+    if (dir.size() > 1 && dir[0] == '/') program_dirs_.push_back(std::move(dir));
+    start = colon + 1;
+  }
 }
 
 InputRoots input_roots_of(const ProjectRoots& roots, const std::string& base, std::vector<std::string> more) {

@@ -5,6 +5,7 @@
 // cannot be proven is left out, so its paths stay absolute (a miss, never a wrong hit).
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "args/rustc_args.h"
@@ -46,11 +47,17 @@ class InputRoots {
   };
   // The roots `path` starts with, component by component, innermost first, each with the rest of
   // the path; only those whose rest never climbs above the root (`..`). Empty when under none.
+  // Then a directory of `program_dirs` that holds `path` itself (a bare name in it, no deeper).
   std::vector<Beneath> locate(const std::string& path) const;
+
+  // The directories of a PATH value: a program looked up there (found or not, by a build script) is
+  // an input, so their entries may be looked at, their subdirectories not.
+  void add_program_dirs(std::string_view path_value);
 
  private:
   std::string base_;
   std::vector<std::string> dirs_;  // absolute, no trailing slash, longest first
+  std::vector<std::string> program_dirs_;
 };
 
 // A unit's input roots: the build dir and the workspace root (when proven), the package sources

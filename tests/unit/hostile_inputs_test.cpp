@@ -310,6 +310,13 @@ TEST(HostileInputs, InputRootsLocateWholeComponentsInnermostFirst) {
   EXPECT_TRUE(roots.locate("/etc/passwd").empty()) << "\"/\" is never a root";
   EXPECT_EQ(roots.locate("/w/app/target/../src/a.rs").size(), 1u) << "beneath /w/app only";
   EXPECT_TRUE(roots.locate("/w/app/../other/a.rs").empty());
+  // PATH's directories: their entries (a program looked for), nothing deeper.
+  roots.add_program_dirs("/usr/bin:.::/opt/tools/bin/");
+  ASSERT_EQ(roots.locate("/usr/bin/freebsd-version").size(), 1u);
+  EXPECT_EQ(roots.locate("/opt/tools/bin/protoc").at(0).relative, "protoc");
+  EXPECT_TRUE(roots.locate("/usr/bin/sub/x").empty());
+  EXPECT_TRUE(roots.locate("/usr/bin/..").empty());
+  EXPECT_TRUE(roots.locate("/usr/lib/x").empty());
 }
 
 TEST(HostileInputs, AHeldStatsShardDoesNotHoldTheBuild) {
