@@ -54,8 +54,8 @@ std::string env_or_empty(const char* name) {
 }
 
 // The roots of the build the script runs in, plus OUT_DIR itself.
-PathNormaliser normaliser_for(const std::string& script, const std::string& out_dir, const std::string& manifest_dir) {
-  PathNormaliser n = make_normaliser(find_script_run_roots(absolute_path(script), out_dir, manifest_dir, getenv_fn));
+PathNormaliser normaliser_for(const ProjectRoots& roots, const std::string& out_dir) {
+  PathNormaliser n = make_normaliser(roots);
   n.add_root(out_dir, "OUT_DIR");
   return n;
 }
@@ -71,13 +71,26 @@ class ScriptRun : public Job {
         manifest_dir_(env_or_empty("CARGO_MANIFEST_DIR")),
         package_(env_or_empty("CARGO_PKG_NAME")) {
     if (out_dir_.empty() || manifest_dir_.empty()) throw std::runtime_error("not run by Cargo (no OUT_DIR)");
-    normaliser_ = normaliser_for(real_, out_dir_, manifest_dir_);
+    roots_ = find_script_run_roots(absolute_path(real_), out_dir_, manifest_dir_, getenv_fn);
+    normaliser_ = normaliser_for(roots_, out_dir_);
   }
 
   std::string name() const override { return package_; }
   std::string kind() const override { return "build-script-run"; }
   std::string out_dir() const override { return out_dir_; }
+  // A run's outputs are whatever the script wrote under OUT_DIR, any name at any depth: every name
+  // is one it could write. That the name stays beneath OUT_DIR (relative, no `..`, no link on the
+  // way) is materialise's check, made before anything is written.
+  bool expects_output(std::string_view /*relative_name*/) const override { return true; }
   const PathNormaliser& normaliser() const override { return normaliser_; }
+  // Its roots, OUT_DIR, its package and the sysroot, and the entries of the PATH it runs with (a
+  // program it looked for there). A file it read elsewhere (a system header) is an input only of
+  // an authenticated manifest.
+  InputRoots input_roots() const override {
+    InputRoots roots = input_roots_of(roots_, manifest_dir_, {out_dir_, manifest_dir_, sysroot_});
+    roots.add_program_dirs(env_or_empty("PATH"));
+    return roots;
+  }
 
   JobKeys keys() override {
     std::string rustc = env_or_empty("RUSTC");
@@ -200,6 +213,7 @@ class ScriptRun : public Job {
   std::string out_dir_;
   std::string manifest_dir_;
   std::string package_;
+  ProjectRoots roots_;
   PathNormaliser normaliser_;
   std::string rustc_identity_;
   std::string sysroot_;

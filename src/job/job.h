@@ -4,6 +4,7 @@
 // the rest the same way for both: lookup, single flight, running, storing, counting.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "key/key_inputs.h"
 #include "key/manifest.h"
 #include "key/path_normaliser.h"
+#include "key/project_roots.h"
 #include "store/store.h"
 #include "util/process.h"
 
@@ -45,9 +47,16 @@ class Job {
   virtual std::string kind() const = 0;
   // The crate its entries carry (rustc's crate name; a run's package): a hit's entry must be one.
   virtual std::string entry_crate() const { return name(); }
+  // Whether a file of this name (relative to out_dir()) is one this job could have produced: a
+  // manifest may lead to anyone's intact entry, and a hit writes only the files a run of this
+  // job would have.
+  virtual bool expects_output(std::string_view relative_name) const = 0;
   // Where a hit's files go, and how project paths in them are restored.
   virtual std::string out_dir() const = 0;
   virtual const PathNormaliser& normaliser() const = 0;
+  // The directories its inputs may lie in: a manifest that is not authenticated is read only
+  // beneath them (Manifest::confine). Asked for after keys().
+  virtual InputRoots input_roots() const = 0;
 
   // Throws on any fault; nothing has run yet.
   virtual JobKeys keys() = 0;

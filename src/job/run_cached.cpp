@@ -53,6 +53,7 @@ class Attempt {
 
  private:
   Manifest local_manifest();
+  Manifest read_manifest(const StoredObject& object);
   std::optional<EntryKey> match_manifest(Tiers tiers);
   std::optional<std::string> match_shared_manifest(Manifest& local, Tiers tier);
   void mark_toolchain_used();
@@ -128,11 +129,18 @@ bool Attempt::serve_hit(Tiers tiers) {
   if (!entry) return false;
   Replay replay;
   try {
-    // A manifest may lead to an intact entry of another unit (written by anyone who can write it).
+    // A manifest may lead to an intact entry of another unit (written by anyone who can write it):
+    // its crate, kind and file names must be this job's before anything is written.
     EntryInfo info = peek_entry_info(entry->bytes());
     if (info.crate_name != job_.entry_crate() || info.unit_kind != job_.kind()) {
       count_error("wrong_entry", fmt::format("ignoring a stored entry of {} ({}) found for {} ({})", info.crate_name,
                                              info.unit_kind, job_.name(), job_.kind()));
+      return false;
+    }
+    for (const Blob& blob : peek_entry_blobs(entry->bytes())) {
+      if (is_message_blob(blob) || job_.expects_output(blob.name)) continue;
+      count_error("wrong_entry", fmt::format("ignoring a stored entry of {} with a file it does not write: {}",
+                                             job_.name(), blob.name.substr(0, 100)));
       return false;
     }
     // A blob is left in an entry only when its header's digest of it can be believed.
@@ -159,7 +167,14 @@ bool Attempt::serve_hit(Tiers tiers) {
 
 Manifest Attempt::local_manifest() {
   auto object = store_.get(Kind::kManifest, *manifest_key_, Tiers::kLocalOnly);
-  return object ? Manifest::parse(std::string(object->bytes())) : Manifest();
+  return object ? read_manifest(*object) : Manifest();
+}
+
+// A manifest anyone may have written names inputs only beneath the job's roots.
+Manifest Attempt::read_manifest(const StoredObject& object) {
+  Manifest manifest = Manifest::parse(std::string(object.bytes()));
+  if (!object.authenticated) manifest.confine(job_.input_roots(), job_.normaliser());
+  return manifest;
 }
 
 // A manifest's result key names an entry only when it is one we make: it came from a file any
@@ -180,7 +195,7 @@ std::optional<EntryKey> Attempt::match_manifest(Tiers tiers) {
 std::optional<std::string> Attempt::match_shared_manifest(Manifest& local, Tiers tier) {
   auto object = store_.get(Kind::kManifest, *manifest_key_, tier);
   if (!object) return std::nullopt;
-  Manifest remote = Manifest::parse(std::string(object->bytes()));
+  Manifest remote = read_manifest(*object);
   auto key = remote.match(job_.normaliser(), getenv_fn, digests_);
   if (key && !store_.config().store_read_only()) {
     local.merge(remote);

@@ -4,11 +4,14 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 
 #include "key/content_digest.h"
 #include "key/package_tree.h"
+#include "util/beneath.h"
 #include "util/process.h"
 
 namespace cratecache {
@@ -26,17 +29,9 @@ std::string found_on_path(const std::string& name, StatCache& digests) {
   return digests.digest(::realpath(found->c_str(), resolved) ? resolved : *found);
 }
 
-bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser, StatCache& digests) {
-  if (f.path.starts_with(kPathLookup)) {
-    try {
-      return found_on_path(f.path.substr(kPathLookup.size()), digests) == f.digest;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }
-  std::string path = normaliser.restore(f.path);
-  if (f.tree_snapshot) return package_tree_matches(path, {f.digest, *f.tree_snapshot}, digests);
-  auto st = stat_file(path);
+// Whether the input, as `st` shows it now (nullopt: nothing there), is still `f`; its content is
+// read at `read_path`.
+bool content_matches(const ManifestFile& f, const std::optional<FileStat>& st, const std::string& read_path) {
   if (!st) return f.digest == kAbsent;
   if (f.digest == kAbsent) return false;
   bool is_file = S_ISREG(st->mode);
@@ -49,10 +44,58 @@ bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser, StatC
   }
   // Same content at another path or after a touch (a fresh project's OUT_DIR) still matches.
   try {
-    return content_digest(path) == f.digest;
+    return content_digest(read_path) == f.digest;
   } catch (const std::exception&) {
     return false;
   }
+}
+
+// What is at `path` now, beneath the first of `roots` it lies in and through no link: nullopt
+// with `absent` set when nothing is there, with it clear when the path is refused.
+std::optional<DirFd> open_confined(const std::string& path, const InputRoots& roots, bool& absent) {
+  absent = false;
+  auto beneath = roots.locate(path);
+  if (beneath.empty()) return std::nullopt;
+  DirFd fd(open_path_beneath(beneath[0].root, beneath[0].relative));
+  if (fd.get() >= 0) return fd;
+  absent = errno == ENOENT || errno == ENOTDIR;
+  return std::nullopt;
+}
+
+// A regular file is read through its descriptor, so what was checked is what is read; a
+// directory (a recorded tree) is listed by path.
+bool confined_file_matches(const ManifestFile& f, const std::string& path, const InputRoots& roots,
+                           StatCache& digests) {
+  bool absent = false;
+  auto fd = open_confined(path, roots, absent);
+  if (!fd) return absent && f.digest == kAbsent && !f.tree_snapshot;
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return false;
+  if (f.tree_snapshot) return S_ISDIR(st.st_mode) && package_tree_matches(path, {f.digest, *f.tree_snapshot}, digests);
+  std::string read_path = S_ISREG(st.st_mode) ? "/proc/self/fd/" + std::to_string(fd->get()) : path;
+  return content_matches(f, file_stat_of(st), read_path);
+}
+
+// A PATH lookup is of a bare program name: one with a `/` would be a path (find_in_path).
+bool is_program_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
+}
+
+bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser, const std::optional<InputRoots>& confined,
+                  StatCache& digests) {
+  if (f.path.starts_with(kPathLookup)) {
+    std::string name = f.path.substr(kPathLookup.size());
+    if (!is_program_name(name)) return false;
+    try {
+      return found_on_path(name, digests) == f.digest;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  std::string path = normaliser.restore(f.path);
+  if (confined) return confined_file_matches(f, path, *confined, digests);
+  if (f.tree_snapshot) return package_tree_matches(path, {f.digest, *f.tree_snapshot}, digests);
+  return content_matches(f, stat_file(path), path);
 }
 
 // Recorded values are normalised (OUT_DIR and other project paths are placeholders).
@@ -64,22 +107,32 @@ bool env_matches(const EnvDep& e, const PathNormaliser& normaliser, const EnvLoo
 
 // The first input of `c` that differs from now: an env-dep (index < env.size()) or a file.
 std::optional<size_t> first_mismatch(const ManifestCandidate& c, const PathNormaliser& normaliser,
-                                     const EnvLookup& env, StatCache& digests) {
+                                     const std::optional<InputRoots>& confined, const EnvLookup& env,
+                                     StatCache& digests) {
   for (size_t i = 0; i < c.env.size(); ++i) {
     if (!env_matches(c.env[i], normaliser, env)) return i;
   }
   for (size_t i = 0; i < c.files.size(); ++i) {
-    if (!file_matches(c.files[i], normaliser, digests)) return c.env.size() + i;
+    if (!file_matches(c.files[i], normaliser, confined, digests)) return c.env.size() + i;
   }
   return std::nullopt;
 }
 
-std::string describe_mismatch(const ManifestCandidate& c, size_t index, const PathNormaliser& normaliser) {
+std::string describe_mismatch(const ManifestCandidate& c, size_t index, const PathNormaliser& normaliser,
+                              const std::optional<InputRoots>& confined) {
   if (index < c.env.size()) return "env " + c.env[index].name + " changed";
   const ManifestFile& f = c.files[index - c.env.size()];
   if (f.tree_snapshot) return "package tree " + f.path + " changed";
   if (f.path.starts_with(kPathLookup)) return "program " + f.path.substr(kPathLookup.size()) + " on PATH changed";
-  bool exists_now = stat_file(normaliser.restore(f.path)).has_value();
+  std::string path = normaliser.restore(f.path);
+  bool exists_now = false;
+  if (confined) {
+    bool absent = false;
+    if (!open_confined(path, *confined, absent) && !absent) return "file " + f.path + " is a link or not beneath a root";
+    exists_now = !absent;
+  } else {
+    exists_now = stat_file(path).has_value();
+  }
   if (f.digest == kAbsent) return "file " + f.path + " appeared";
   return "file " + f.path + (exists_now ? " changed" : " vanished");
 }
@@ -184,7 +237,7 @@ void Manifest::merge(const Manifest& other) {
 std::optional<std::string> Manifest::match(const PathNormaliser& normaliser, const EnvLookup& env,
                                            StatCache& digests) const {
   for (const auto& c : candidates_) {
-    if (!first_mismatch(c, normaliser, env, digests)) return c.result_key;
+    if (!first_mismatch(c, normaliser, confined_, env, digests)) return c.result_key;
   }
   return std::nullopt;
 }
@@ -193,10 +246,19 @@ std::vector<std::string> Manifest::mismatches(const PathNormaliser& normaliser, 
                                               StatCache& digests) const {
   std::vector<std::string> out;
   for (const auto& c : candidates_) {
-    auto index = first_mismatch(c, normaliser, env, digests);
-    out.push_back(index ? describe_mismatch(c, *index, normaliser) : "matches now");
+    auto index = first_mismatch(c, normaliser, confined_, env, digests);
+    out.push_back(index ? describe_mismatch(c, *index, normaliser, confined_) : "matches now");
   }
   return out;
+}
+
+void Manifest::confine(InputRoots roots, const PathNormaliser& normaliser) {
+  std::erase_if(candidates_, [&](const ManifestCandidate& c) {
+    return std::any_of(c.files.begin(), c.files.end(), [&](const ManifestFile& f) {
+      return !f.path.starts_with(kPathLookup) && roots.locate(normaliser.restore(f.path)).empty();
+    });
+  });
+  confined_ = std::move(roots);
 }
 
 void Manifest::add(ManifestCandidate candidate) {

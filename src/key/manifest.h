@@ -10,6 +10,7 @@
 #include "key/dep_info.h"
 #include "key/key_inputs.h"
 #include "key/path_normaliser.h"
+#include "key/project_roots.h"
 #include "key/stat_cache.h"
 #include "util/fs.h"
 
@@ -50,6 +51,12 @@ class Manifest {
   // A package tree whose files' stat changed is re-hashed through `digests`.
   std::optional<std::string> match(const PathNormaliser& normaliser, const EnvLookup& env,
                                    StatCache& digests) const;
+  // For a manifest that anyone who can write the store or the remote may have written (not this
+  // user's own file, not signed by a trusted key): a candidate naming an input outside `roots`
+  // (restored through `normaliser`) is dropped, so it is neither matched nor merged or stored
+  // again, and every input is then looked at only beneath its root without following a link
+  // (open_path_beneath): a link, or a climb above the root, is a mismatch.
+  void confine(InputRoots roots, const PathNormaliser& normaliser);
   // Newest first; an older candidate with the same result key is dropped.
   void add(ManifestCandidate candidate);
   // Adds the other manifest's candidates after this one's (a remote manifest merged locally).
@@ -74,6 +81,7 @@ class Manifest {
  private:
   std::vector<ManifestCandidate> candidates_;
   Description description_;
+  std::optional<InputRoots> confined_;
 };
 
 }  // namespace cratecache

@@ -5,6 +5,8 @@
 namespace cratecache {
 namespace {
 
+constexpr std::string_view kTokenPrefix = "@@CRATECACHE:";
+
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
          c == '.' || c == '+' || c == '@' || static_cast<unsigned char>(c) >= 0x80;
@@ -19,7 +21,7 @@ void PathNormaliser::add_root(const std::string& path, const std::string& placeh
   for (const auto& r : roots_) {
     if (r.path == clean) return;
   }
-  roots_.push_back({clean, "@@CRATECACHE:" + placeholder + "@@"});
+  roots_.push_back({clean, std::string(kTokenPrefix) + placeholder + "@@"});
   std::stable_sort(roots_.begin(), roots_.end(),
                    [](const Root& a, const Root& b) { return a.path.size() > b.path.size(); });
 }
@@ -47,15 +49,24 @@ std::string PathNormaliser::normalise(std::string_view text) const {
   return out;
 }
 
+// One pass: a dep-info of thousands of paths is restored in time linear in its size.
 std::string PathNormaliser::restore(std::string_view text) const {
-  std::string out(text);
-  for (const auto& r : roots_) {
-    size_t pos = 0;
-    while ((pos = out.find(r.token, pos)) != std::string::npos) {
-      out.replace(pos, r.token.size(), r.path);
-      pos += r.path.size();
+  std::string out;
+  out.reserve(text.size());
+  size_t done = 0;
+  for (size_t at = text.find(kTokenPrefix); at != std::string_view::npos; at = text.find(kTokenPrefix, at)) {
+    auto root = std::find_if(roots_.begin(), roots_.end(),
+                             [&](const Root& r) { return text.compare(at, r.token.size(), r.token) == 0; });
+    if (root == roots_.end()) {
+      ++at;  // no root's token (a path lookup's marker): kept as it is
+      continue;
     }
+    out.append(text.substr(done, at - done));
+    out += root->path;
+    at += root->token.size();
+    done = at;
   }
+  out.append(text.substr(done));
   return out;
 }
 

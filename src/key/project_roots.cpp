@@ -1,5 +1,7 @@
 #include "key/project_roots.h"
 
+#include <algorithm>
+
 #include "util/fs.h"
 
 namespace cratecache {
@@ -150,6 +152,79 @@ PathNormaliser make_normaliser(const ProjectRoots& roots) {
   if (!roots.project_dir.empty()) n.add_root(roots.project_dir, "PROJECT");
   n.add_root(roots.cargo_home, "CARGO_HOME");
   return n;
+}
+
+namespace {
+
+// Whether `relative` stays beneath its start when read component by component.
+bool stays_beneath(std::string_view relative) {
+  size_t depth = 0, start = 0;
+  while (start <= relative.size()) {
+    size_t slash = relative.find('/', start);
+    if (slash == std::string_view::npos) slash = relative.size();
+    std::string_view name = relative.substr(start, slash - start);
+    if (name == "..") {
+      if (depth == 0) return false;
+      --depth;
+    } else if (!name.empty() && name != ".") {
+      ++depth;
+    }
+    start = slash + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+InputRoots::InputRoots(const std::string& base, const std::vector<std::string>& dirs)
+    : base_(without_trailing_slash(base)) {
+  for (const auto& d : dirs) {
+    std::string dir = without_trailing_slash(d);
+    // "/" would let a manifest name anything.
+    if (dir.size() > 1 && dir[0] == '/' && std::find(dirs_.begin(), dirs_.end(), dir) == dirs_.end()) {
+      dirs_.push_back(std::move(dir));
+    }
+  }
+  if (base_.size() > 1 && base_[0] == '/' && std::find(dirs_.begin(), dirs_.end(), base_) == dirs_.end()) {
+    dirs_.push_back(base_);
+  }
+  std::stable_sort(dirs_.begin(), dirs_.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+}
+
+std::vector<InputRoots::Beneath> InputRoots::locate(const std::string& path) const {
+  std::string absolute = path.empty() || path[0] == '/' ? path : base_ + "/" + path;
+  std::vector<Beneath> found;
+  for (const auto& dir : dirs_) {
+    if (!absolute.starts_with(dir) || (absolute.size() > dir.size() && absolute[dir.size()] != '/')) continue;
+    std::string rest = absolute.size() > dir.size() ? absolute.substr(dir.size() + 1) : "";
+    if (stays_beneath(rest)) found.push_back({dir, std::move(rest)});
+  }
+  std::string name = basename_of(absolute);
+  if (name != "." && name != ".." && !name.empty() &&
+      std::find(program_dirs_.begin(), program_dirs_.end(), dirname_of(absolute)) != program_dirs_.end()) {
+    found.push_back({dirname_of(absolute), name});
+  }
+  return found;
+}
+
+void InputRoots::add_program_dirs(std::string_view path_value) {
+  size_t start = 0;
+  while (start <= path_value.size()) {
+    size_t colon = path_value.find(':', start);
+    if (colon == std::string_view::npos) colon = path_value.size();
+    std::string dir = without_trailing_slash(std::string(path_value.substr(start, colon - start)));
+    // A relative entry ("", ".") depends on the working directory: not one of these.
+    if (dir.size() > 1 && dir[0] == '/') program_dirs_.push_back(std::move(dir));
+    start = colon + 1;
+  }
+}
+
+InputRoots input_roots_of(const ProjectRoots& roots, const std::string& base, std::vector<std::string> more) {
+  more.push_back(roots.target_dir);
+  more.push_back(roots.project_dir);
+  more.push_back(roots.cargo_home + "/registry/src");
+  more.push_back(roots.cargo_home + "/git/checkouts");
+  return InputRoots(base, more);
 }
 
 }  // namespace cratecache

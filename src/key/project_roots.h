@@ -5,6 +5,8 @@
 // cannot be proven is left out, so its paths stay absolute (a miss, never a wrong hit).
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "args/rustc_args.h"
 #include "util/env.h"
@@ -30,5 +32,37 @@ ProjectRoots find_project_roots(const RustcArgs& args, const std::string& cwd, c
 ProjectRoots find_script_run_roots(const std::string& script, const std::string& out_dir,
                                    const std::string& manifest_dir, const EnvLookup& env);
 PathNormaliser make_normaliser(const ProjectRoots& roots);
+
+// The directories a job's inputs may lie in (its normaliser's roots, its package dir, the
+// sysroot): an input named by a manifest that anyone may have written is looked at only beneath
+// one of them (Manifest::confine).
+class InputRoots {
+ public:
+  // `base` is what a relative path is relative to (rustc's working directory), itself a root.
+  InputRoots(const std::string& base, const std::vector<std::string>& dirs);
+
+  struct Beneath {
+    std::string root;
+    std::string relative;  // the rest of the path, as written (it may hold `..`)
+  };
+  // The roots `path` starts with, component by component, innermost first, each with the rest of
+  // the path; only those whose rest never climbs above the root (`..`). Empty when under none.
+  // Then a directory of `program_dirs` that holds `path` itself (a bare name in it, no deeper).
+  std::vector<Beneath> locate(const std::string& path) const;
+
+  // The directories of a PATH value: a program looked up there (found or not, by a build script) is
+  // an input, so their entries may be looked at, their subdirectories not.
+  void add_program_dirs(std::string_view path_value);
+
+ private:
+  std::string base_;
+  std::vector<std::string> dirs_;  // absolute, no trailing slash, longest first
+  std::vector<std::string> program_dirs_;
+};
+
+// A unit's input roots: the build dir and the workspace root (when proven), the package sources
+// under CARGO_HOME (registry/src, git/checkouts: not the rest of it, which holds credentials), and
+// `more` (the package dir, OUT_DIR, the sysroot).
+InputRoots input_roots_of(const ProjectRoots& roots, const std::string& base, std::vector<std::string> more);
 
 }  // namespace cratecache

@@ -50,13 +50,23 @@ class RustcUnit : public Job {
         args_(std::move(args)),
         cwd_(cwd),
         out_dir_(absolute_out_dir(args_, cwd)),
-        normaliser_(make_normaliser(find_project_roots(args_, cwd, getenv_fn))) {}
+        roots_(find_project_roots(args_, cwd, getenv_fn)),
+        normaliser_(make_normaliser(roots_)) {}
 
   std::string name() const override { return display_name(args_); }
   std::string kind() const override { return unit_kind_name(args_.unit_kind()); }
   std::string entry_crate() const override { return args_.crate_name; }
+  bool expects_output(std::string_view name) const override { return is_unit_output(args_, name); }
   std::string out_dir() const override { return out_dir_; }
   const PathNormaliser& normaliser() const override { return normaliser_; }
+  // Its roots and working directory, and what Cargo names: the package dir, its OUT_DIR.
+  InputRoots input_roots() const override {
+    std::vector<std::string> more{toolchain_.sysroot};
+    for (const char* name : {"CARGO_MANIFEST_DIR", "OUT_DIR"}) {
+      if (const char* dir = std::getenv(name)) more.push_back(dir);
+    }
+    return input_roots_of(roots_, cwd_, std::move(more));
+  }
 
   JobKeys keys() override {
     record_closure({args_, cwd_, normaliser_, getenv_fn, digests_});
@@ -155,6 +165,7 @@ class RustcUnit : public Job {
   RustcArgs args_;
   std::string cwd_;
   std::string out_dir_;
+  ProjectRoots roots_;
   PathNormaliser normaliser_;
   Toolchain toolchain_;
   std::optional<SplitDebuginfoFiles> split_debuginfo_;
@@ -213,6 +224,15 @@ std::optional<std::string> pass_through_reason(const Config& config, const Parse
 }
 
 }  // namespace
+
+bool is_unit_output(const RustcArgs& args, std::string_view name) {
+  for (const auto& output : args.expected_outputs()) {
+    if (name == output) return true;
+  }
+  // SplitDebuginfoFiles lists the out-dir itself: never a name in a subdirectory.
+  return args.splits_debuginfo() && name.find('/') == std::string_view::npos &&
+         is_unit_debuginfo(name, args.crate_name + args.extra_filename);
+}
 
 int run_wrapper(const std::string& rustc, const std::vector<std::string>& argv) {
   std::optional<Config> loaded = Config::load_for_run();

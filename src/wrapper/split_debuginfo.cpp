@@ -3,15 +3,11 @@
 #include <filesystem>
 
 namespace cratecache {
-namespace {
 
-// `<stem>.<cgu>.rcgu.dwo`, `<stem>.dwp` (binary) or `lib<stem>.dwp` (dylib, proc-macro).
-bool is_unit_debuginfo(const std::string& name, const std::string& stem) {
+bool is_unit_debuginfo(std::string_view name, const std::string& stem) {
   if (!name.ends_with(".dwo") && !name.ends_with(".dwp")) return false;
   return name.starts_with(stem + ".") || name.starts_with("lib" + stem + ".");
 }
-
-}  // namespace
 
 SplitDebuginfoFiles::SplitDebuginfoFiles(std::string out_dir, std::string stem)
     : out_dir_(std::move(out_dir)), stem_(std::move(stem)), before_(candidates()) {}

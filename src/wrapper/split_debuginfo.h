@@ -6,11 +6,16 @@
 // unit's output).
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/fs.h"
 
 namespace cratecache {
+
+// A name of this unit's debug info: `<stem>.<cgu>.rcgu.dwo`, `<stem>.dwp` (binary) or
+// `lib<stem>.dwp` (dylib, proc-macro).
+bool is_unit_debuginfo(std::string_view name, const std::string& stem);
 
 class SplitDebuginfoFiles {
  public:

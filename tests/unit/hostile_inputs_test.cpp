@@ -1,15 +1,23 @@
 // What a hostile manifest (or a tenant sharing the store) can do to a build reading it: no input
 // check blocks or reads what is not a regular file, and no stats lock holds a build.
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
+#include <iterator>
 #include <thread>
 #include <vector>
 
@@ -120,6 +128,195 @@ TEST(HostileInputs, FileDigestRefusesAFifoWithoutBlocking) {
   FifoWatch watch(fifo);  // unblocks a blocking open, which would then digest an empty "file"
   EXPECT_THROW(sha256_file(fifo), std::runtime_error);
   EXPECT_THROW(content_digest(fifo), std::runtime_error);
+}
+
+// A manifest no one vouches for, read beneath `root` only.
+Manifest confined(Manifest m, const std::string& root) {
+  m.confine(InputRoots(root, {root}), PathNormaliser());
+  return m;
+}
+
+TEST(HostileInputs, AnUnvouchedManifestNamingAFileOutsideTheRootsIsDroppedUnread) {
+  ScratchDir scratch("outside-roots");
+  std::string root = (scratch.path() / "project").string();
+  fs::create_directories(root);
+  StatCache digests((scratch.path() / "stat").string());
+  PathNormaliser n;
+  Manifest passwd = recording("/etc/passwd");
+  ASSERT_EQ(passwd.match(n, no_env, digests).value_or(""), "tc/r") << "control: read when vouched for";
+  Manifest refused = confined(passwd, root);
+  EXPECT_EQ(refused.size(), 0u) << "dropped on reading, before any file is looked at";
+  EXPECT_FALSE(refused.match(n, no_env, digests));
+
+  // A FIFO outside the roots is not opened either (it would be refused as a FIFO anyway: the
+  // candidate must not get that far).
+  std::string fifo = (scratch.path() / "pipe").string();
+  write_file_atomic(fifo, "fn main() {}");
+  Manifest pipe = recording(fifo);
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  FifoWatch watch(fifo);
+  EXPECT_FALSE(confined(pipe, root).match(n, no_env, digests));
+  EXPECT_FALSE(watch.opened());
+}
+
+TEST(HostileInputs, AnUnvouchedManifestMayNotClimbAboveARoot) {
+  ScratchDir scratch("climb-roots");
+  std::string root = (scratch.path() / "project").string();
+  fs::create_directories(root + "/src");
+  write_file_atomic((scratch.path() / "secret").string(), "key");
+  write_file_atomic(root + "/src/lib.rs", "fn f() {}");
+  StatCache digests((scratch.path() / "stat").string());
+  PathNormaliser n;
+  Manifest escaping = recording(root + "/src/../../secret");
+  ASSERT_EQ(escaping.match(n, no_env, digests).value_or(""), "tc/r") << "control";
+  EXPECT_FALSE(confined(escaping, root).match(n, no_env, digests));
+  EXPECT_EQ(confined(escaping, root).size(), 0u);
+  // A `..` that stays beneath (include_str!("../README.md") in dep-info) is read.
+  Manifest inside = recording(root + "/src/../src/lib.rs");
+  EXPECT_EQ(confined(inside, root).match(n, no_env, digests).value_or(""), "tc/r");
+}
+
+TEST(HostileInputs, AnUnvouchedManifestIsNotReadThroughALink) {
+  ScratchDir scratch("link-roots");
+  std::string root = (scratch.path() / "project").string();
+  std::string outside = (scratch.path() / "outside").string();
+  fs::create_directories(root + "/src");
+  fs::create_directories(outside);
+  write_file_atomic(outside + "/secret", "key");
+  write_file_atomic(root + "/src/lib.rs", "fn f() {}");
+  fs::create_symlink(outside + "/secret", root + "/src/link.rs");
+  fs::create_symlink(outside, root + "/linked-dir");
+  StatCache digests((scratch.path() / "stat").string());
+  PathNormaliser n;
+  for (const std::string& through : {root + "/src/link.rs", root + "/linked-dir/secret"}) {
+    Manifest m = recording(through);
+    ASSERT_EQ(m.match(n, no_env, digests).value_or(""), "tc/r") << "control: " << through;
+    Manifest c = confined(m, root);
+    EXPECT_EQ(c.size(), 1u) << "beneath the root by name";
+    EXPECT_FALSE(c.match(n, no_env, digests)) << through;
+    EXPECT_NE(c.mismatches(n, no_env, digests).at(0).find("is a link"), std::string::npos);
+  }
+  // A plain file beneath the root, and one recorded absent and still absent, match.
+  EXPECT_EQ(confined(recording(root + "/src/lib.rs"), root).match(n, no_env, digests).value_or(""), "tc/r");
+  EXPECT_EQ(confined(recording(root + "/src/gone.rs"), root).match(n, no_env, digests).value_or(""), "tc/r");
+  // A relative path (a path package's source, relative to rustc's working directory) too.
+  Manifest relative;
+  ManifestCandidate c;
+  c.files.push_back(describe_input(root + "/src/lib.rs", "src/lib.rs"));
+  c.result_key = "tc/r";
+  relative.add(c);
+  EXPECT_EQ(confined(Manifest::parse(relative.serialize()), root).match(n, no_env, digests).value_or(""), "tc/r");
+}
+
+TEST(HostileInputs, AFifoBeneathARootIsNotOpened) {
+  ScratchDir scratch("fifo-roots");
+  std::string root = scratch.path().string();
+  std::string file = root + "/src.rs";
+  write_file_atomic(file, "fn main() {}");
+  Manifest m = confined(recording(file), root);
+  PathNormaliser n;
+  StatCache digests((scratch.path() / "stat").string());
+  fs::remove(file);
+  ASSERT_EQ(::mkfifo(file.c_str(), 0644), 0);
+  FifoWatch watch(file);
+  EXPECT_FALSE(m.match(n, no_env, digests));
+  EXPECT_FALSE(watch.opened());
+}
+
+// A PATH lookup is of a bare name: one with a `/` would read the file it names.
+TEST(HostileInputs, APathLookupOfAPathIsAMismatch) {
+  ScratchDir scratch("lookup-path");
+  StatCache digests((scratch.path() / "stat").string());
+  ManifestCandidate c;
+  c.files.push_back({"@@CRATECACHE:PATH-LOOKUP@@//etc/passwd", {}, sha256_file("/etc/passwd"), std::nullopt});
+  c.result_key = "tc/r";
+  Manifest m;
+  m.add(c);
+  EXPECT_FALSE(Manifest::parse(m.serialize()).match(PathNormaliser(), no_env, digests));
+}
+
+// What open_path_beneath answers for each case, as a string of errno names ("ok" for a descriptor).
+std::string beneath_answers(const std::string& root) {
+  std::string out;
+  for (const char* relative : {"src/lib.rs", "src/../src/lib.rs", "src/link.rs", "linked-dir/secret", "../secret",
+                               "src/gone.rs", "src/lib.rs/x", "src/pipe"}) {
+    int fd = open_path_beneath(root, relative);
+    out += fd >= 0 ? "ok" : errno == ELOOP ? "ELOOP" : errno == EXDEV ? "EXDEV" : errno == ENOENT ? "ENOENT"
+                          : errno == ENOTDIR ? "ENOTDIR" : "errno " + std::to_string(errno);
+    out += " ";
+    if (fd >= 0) ::close(fd);
+  }
+  return out;
+}
+
+// openat2, and the walk a kernel without it gets (a child where seccomp makes openat2 ENOSYS):
+// the same answers.
+TEST(HostileInputs, OpenPathBeneathWithAndWithoutOpenat2) {
+  ScratchDir scratch("open-beneath");
+  std::string root = (scratch.path() / "project").string();
+  fs::create_directories(root + "/src");
+  write_file_atomic((scratch.path() / "secret").string(), "key");
+  write_file_atomic(root + "/src/lib.rs", "fn f() {}");
+  fs::create_symlink((scratch.path() / "secret").string(), root + "/src/link.rs");
+  fs::create_symlink(scratch.path().string(), root + "/linked-dir");
+  ASSERT_EQ(::mkfifo((root + "/src/pipe").c_str(), 0644), 0);
+  FifoWatch watch(root + "/src/pipe");
+  const std::string want = "ok ok ELOOP ELOOP EXDEV ENOENT ENOTDIR ok ";
+  EXPECT_EQ(beneath_answers(root), want);
+
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog program{static_cast<unsigned short>(std::size(filter)), filter};
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
+      ::_exit(2);
+    }
+    std::string answers = ::syscall(SYS_openat2, AT_FDCWD, ".", nullptr, 0) < 0 && errno == ENOSYS
+                              ? beneath_answers(root)
+                              : "openat2 still answers";
+    ssize_t written = ::write(pipe_fds[1], answers.data(), answers.size());
+    ::_exit(written == static_cast<ssize_t>(answers.size()) ? 0 : 3);
+  }
+  ::close(pipe_fds[1]);
+  std::string answers;
+  char buf[256];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) answers.append(buf, static_cast<size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  EXPECT_EQ(answers, want) << "the walk";
+  EXPECT_FALSE(watch.opened()) << "the FIFO was opened";
+}
+
+TEST(HostileInputs, InputRootsLocateWholeComponentsInnermostFirst) {
+  InputRoots roots("/w/app", {"/w/app/target/", "/", "/home/u/.cargo/registry/src"});
+  auto found = roots.locate("/w/app/target/debug/build/x/out/gen.rs");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].root, "/w/app/target");
+  EXPECT_EQ(found[0].relative, "debug/build/x/out/gen.rs");
+  EXPECT_EQ(found[1].root, "/w/app");
+  EXPECT_EQ(roots.locate("src/main.rs").at(0).root, "/w/app") << "relative to the base";
+  EXPECT_TRUE(roots.locate("/w/application/x").empty());
+  EXPECT_TRUE(roots.locate("/etc/passwd").empty()) << "\"/\" is never a root";
+  EXPECT_EQ(roots.locate("/w/app/target/../src/a.rs").size(), 1u) << "beneath /w/app only";
+  EXPECT_TRUE(roots.locate("/w/app/../other/a.rs").empty());
+  // PATH's directories: their entries (a program looked for), nothing deeper.
+  roots.add_program_dirs("/usr/bin:.::/opt/tools/bin/");
+  ASSERT_EQ(roots.locate("/usr/bin/freebsd-version").size(), 1u);
+  EXPECT_EQ(roots.locate("/opt/tools/bin/protoc").at(0).relative, "protoc");
+  EXPECT_TRUE(roots.locate("/usr/bin/sub/x").empty());
+  EXPECT_TRUE(roots.locate("/usr/bin/..").empty());
+  EXPECT_TRUE(roots.locate("/usr/lib/x").empty());
 }
 
 TEST(HostileInputs, AHeldStatsShardDoesNotHoldTheBuild) {

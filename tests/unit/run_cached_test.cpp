@@ -15,17 +15,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A job whose tool is a shell command writing out/lib.out; it counts its runs.
+// A job whose tool is a shell command writing its outputs (out/lib.out) in the out-dir, and which
+// expects lib.out alone; it counts its runs.
 class FakeJob : public Job {
  public:
   FakeJob(std::string out_dir, std::string script, std::string name = "fake")
-      : out_dir_(std::move(out_dir)), script_(std::move(script)), name_(std::move(name)) {}
+      : key_digit(name == "fake" ? '1' : '2'), out_dir_(std::move(out_dir)), script_(std::move(script)),
+        name_(std::move(name)) {}
 
   std::string name() const override { return name_; }
   std::string kind() const override { return "lib"; }
   std::string out_dir() const override { return out_dir_; }
+  bool expects_output(std::string_view name) const override { return name == "lib.out"; }
   const PathNormaliser& normaliser() const override { return normaliser_; }
-  JobKeys keys() override { return {std::string(64, name_ == "fake" ? '1' : '2'), "00000000000000aa"}; }
+  InputRoots input_roots() const override { return InputRoots(out_dir_, {}); }
+  JobKeys keys() override { return {std::string(64, key_digit), "00000000000000aa"}; }
   KeyInputs key_inputs() override { return {}; }
   Command command() override {
     ++runs;
@@ -34,11 +38,13 @@ class FakeJob : public Job {
   std::string failure_reason() const override { return "compile_error"; }
   Collected collect(const TeeResult& run, uint64_t run_ms) override {
     ResultBuilder result(normaliser_, name(), kind(), run_ms);
-    result.add_output({"lib.out", 0644, false, read_file(out_dir_ + "/lib.out"), "", ""});
+    for (const auto& name : outputs) result.add_output({name, 0644, false, read_file(out_dir_ + "/" + name), "", ""});
     return result.finish(run, "");
   }
 
   int runs = 0;
+  char key_digit;                                 // of the input key
+  std::vector<std::string> outputs{"lib.out"};    // what collect() stores
 
  private:
   std::string out_dir_;
@@ -72,6 +78,24 @@ class RunCachedTest : public ::testing::Test {
     ASSERT_NE(at, std::string::npos);
     text.replace(at, 17 + 64, result_key);
     write_file_atomic(path, text);
+  }
+  // Stores `other`'s result, then the fake job's, and re-points the fake job's manifest at
+  // `other`'s entry; the fake job's output is gone, as in a fresh out-dir.
+  void lead_manifest_to(Store& store, FakeJob& other) {
+    run_cached(other, store, digests_);
+    std::string others_key = entry_path();
+    others_key = others_key.substr(others_key.rfind('/') + 1, 64);
+    FakeJob first = job();
+    run_cached(first, store, digests_);
+    repoint_manifest(store, "00000000000000aa/" + others_key);
+    fs::remove(out_dir_ + "/lib.out");
+  }
+  // The fake job again: not served, it runs its tool.
+  void expect_compiled(Store& store) {
+    FakeJob again = job();
+    EXPECT_EQ(run_cached(again, store, digests_), 0);
+    EXPECT_EQ(again.runs, 1);
+    EXPECT_EQ(output(), "built\n");
   }
   std::string entry_path() {
     std::string found;
@@ -184,19 +208,25 @@ TEST_F(RunCachedTest, AManifestPointingOutsideTheStoreIsIgnored) {
 TEST_F(RunCachedTest, AnotherUnitsEntryIsNotServed) {
   Store store(config_, std::nullopt);
   FakeJob other(out_dir_, "cd '" + out_dir_ + "' && echo evil > lib.out", "other");
-  run_cached(other, store, digests_);
-  std::string others_key = entry_path();
-  others_key = others_key.substr(others_key.rfind('/') + 1, 64);
-  FakeJob first = job();
-  run_cached(first, store, digests_);
-  repoint_manifest(store, "00000000000000aa/" + others_key);
-  fs::remove(out_dir_ + "/lib.out");
-
-  FakeJob second = job();
-  EXPECT_EQ(run_cached(second, store, digests_), 0);
-  EXPECT_EQ(second.runs, 1);
-  EXPECT_EQ(output(), "built\n");
+  lead_manifest_to(store, other);
+  expect_compiled(store);
   EXPECT_EQ(counter(config_, "errors.wrong_entry"), 1);
+}
+
+// A manifest re-pointed at an intact entry of the same crate and kind holding a file this job never
+// writes (a library a build script could plant in the out-dir): nothing of it is written.
+TEST_F(RunCachedTest, AnEntryWithAFileTheJobDoesNotWriteIsNotServed) {
+  Store store(config_, std::nullopt);
+  FakeJob planted(out_dir_, "cd '" + out_dir_ + "' && echo evil > lib.out && echo evil > libplanted.so");
+  planted.key_digit = '2';
+  planted.outputs.push_back("libplanted.so");
+  lead_manifest_to(store, planted);
+  fs::remove(out_dir_ + "/libplanted.so");
+  expect_compiled(store);
+  EXPECT_FALSE(fs::exists(out_dir_ + "/libplanted.so"));
+  EXPECT_EQ(counter(config_, "errors.wrong_entry"), 1);
+  EXPECT_EQ(counter(config_, "misses"), 3);
+  EXPECT_EQ(counter(config_, "hits"), 0);
 }
 
 // A concurrent build waiting for this result must find it stored when the lock is released.
