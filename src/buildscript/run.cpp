@@ -12,6 +12,7 @@
 #include "buildscript/link_search.h"
 #include "buildscript/package_checksum.h"
 #include "buildscript/run_key.h"
+#include "store/remote/object_signature.h"
 #include "config/config.h"
 #include "entry/deferred_blob.h"
 #include "job/result.h"
@@ -44,7 +45,7 @@ std::string deferred_entry_of(const std::string& real) { return binary_of(real) 
 void ensure_real_binary(const std::string& real) {
   if (stat_file(real)) return;
   std::string entry = deferred_entry_of(real);
-  extract_blob(read_file(entry), basename_of(binary_of(real)), real);
+  extract_blob(without_signature(read_file(entry)), basename_of(binary_of(real)), real);
   ::unlink(entry.c_str());
 }
 

@@ -12,14 +12,14 @@ namespace cratecache {
 
 SingleFlight::SingleFlight(const StoreLayout& layout, const std::string& input_key) : path_(layout.lock(input_key)) {
   // O_CLOEXEC: the compiler we spawn must not inherit (and so prolong) the lock.
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) {
     try {
       make_dirs(dirname_of(path_));
     } catch (const std::exception&) {
       return;  // No lock directory: run without single-flight.
     }
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   }
 }
 

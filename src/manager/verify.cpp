@@ -6,6 +6,7 @@
 
 #include "entry/entry.h"
 #include "store/layout.h"
+#include "store/remote/object_signature.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -15,7 +16,8 @@ int run_verify(const Config& config, bool remove_bad) {
   StoreLayout(config.dir).for_each_entry([&](const StoreLayout::EntryFile& f) {
     ++checked;
     try {
-      check_entry(read_file(f.path));
+      // A signed store keeps each entry's signature after it.
+      check_entry(without_signature(read_file(f.path)));
     } catch (const std::exception& e) {
       ++bad;
       fmt::print("bad entry {}: {}{}\n", f.path, e.what(), remove_bad ? " (removed)" : "");

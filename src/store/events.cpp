@@ -21,14 +21,14 @@ std::string day_name(std::time_t t) {
 }
 
 void append_line(const std::string& path, const std::string& line) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0 && errno == ENOENT) {
     try {
       make_dirs(dirname_of(path));
     } catch (const std::exception&) {
       return;
     }
-    fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   }
   if (fd < 0) return;  // Events are best effort.
   [[maybe_unused]] auto n = ::write(fd, line.data(), line.size());

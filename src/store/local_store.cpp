@@ -117,7 +117,7 @@ void LocalStore::maybe_evict(uint64_t added) {
     return;  // shard 0 held past its deadline: no estimate this time, the next put counts again
   }
   if (estimate <= max_size_) return;
-  int fd = ::open(layout_.cleanup_lock().c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  int fd = ::open(layout_.cleanup_lock().c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) return;
   if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
     uint64_t removed = evict_to(max_size_ / 10 * 9);

@@ -67,10 +67,10 @@ Counters parse(const std::string& text) {
 // Reads, changes and rewrites one shard while holding its lock.
 void update_shard(const std::string& dir, int shard, const std::function<void(Counters&)>& change) {
   std::string path = shard_path(dir, shard);
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     make_dirs(dir);
-    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   }
   if (fd < 0) throw std::runtime_error("cannot open " + path);
   if (!lock_within_deadline(fd, shard)) {

@@ -23,21 +23,26 @@ RemoteTier remote_tier_of(const Config& config) {
   uint64_t max_object = config.max_size;
   tier.connect = [url, connect_ms, io_ms, max_object] { return open_remote_storage(url, connect_ms, io_ms, max_object); };
   tier.policy = parse_remote_policy(config.remote_policy);
-  tier.trusted = TrustedKeys::load(config.trusted_keys);
-  if (!config.signing_key.empty()) {
-    tier.signer = SigningKey::load(config.signing_key);
-    tier.signing_epoch = config.signing_epoch;
-    tier.trusted.add(tier.signer->public_key());
-  }
-  tier.trusted_epoch = config.trusted_epoch;
-  tier.require_signature = config.require_signature;
-  if (tier.require_signature && tier.trusted.empty()) {
-    throw std::invalid_argument("require_signature needs trusted_keys (CRATECACHE_TRUSTED_KEYS)");
-  }
   return tier;
 }
 
 }  // namespace
+
+Signatures Signatures::load(const Config& config) {
+  Signatures s;
+  s.trusted = TrustedKeys::load(config.trusted_keys);
+  if (!config.signing_key.empty()) {
+    s.signer = SigningKey::load(config.signing_key);
+    s.signing_epoch = config.signing_epoch;
+    s.trusted.add(s.signer->public_key());
+  }
+  s.trusted_epoch = config.trusted_epoch;
+  s.required = config.require_signature;
+  if (s.required && s.trusted.empty()) {
+    throw std::invalid_argument("require_signature needs trusted_keys (CRATECACHE_TRUSTED_KEYS)");
+  }
+  return s;
+}
 
 std::string signed_object_name(Kind kind, const EntryKey& key) {
   return (kind == Kind::kManifest ? "manifest/" : "entry/") + key.str();
@@ -49,6 +54,15 @@ std::string remote_object_name(Kind kind, const EntryKey& key) {
 }
 
 Store Store::open(const Config& config) {
+  Signatures signatures;
+  try {
+    signatures = Signatures::load(config);
+  } catch (const std::exception& e) {
+    // Nothing signed, nothing trusted: what signatures were required of stays refused.
+    signatures.required = config.require_signature;
+    Stats(StoreLayout(config.dir)).add("errors.remote_config");
+    warn("signatures disabled, bad setting: {}", e.what());
+  }
   std::optional<RemoteTier> remote;
   if (!config.remote.empty()) {
     try {
@@ -59,14 +73,15 @@ Store Store::open(const Config& config) {
       warn("remote cache disabled, bad setting: {}", e.what());
     }
   }
-  return Store(config, std::move(remote));
+  return Store(config, std::move(remote), std::move(signatures));
 }
 
-Store::Store(const Config& config, std::optional<RemoteTier> remote)
+Store::Store(const Config& config, std::optional<RemoteTier> remote, Signatures signatures)
     : config_(config),
       local_(StoreLayout(config.dir), config.max_size),
       stats_(local_.layout()),
       remote_(std::move(remote)),
+      signatures_(std::move(signatures)),
       breaker_(local_.layout().remote_breaker()) {
   if (!config.shared_store.empty() && config.shared_store != config.dir) {
     shared_.emplace(StoreLayout(config.shared_store), config.max_size);
@@ -95,17 +110,18 @@ std::optional<std::string> Store::remote_get(const std::string& name) {
   }
 }
 
-// A remote object as a reader may use it: its signature checked (or stripped when none is required
-// and no key to check it is known), or nullopt.
-std::optional<std::string> Store::checked(Kind kind, const EntryKey& key, std::string bytes, bool& verified_by_trusted) {
-  if (!remote_->require_signature && (remote_->trusted.empty() || !has_signature(bytes))) return strip_signature(bytes);
-  auto verified = remote_->trusted.verify(signed_object_name(kind, key), bytes, remote_->trusted_epoch);
-  verified_by_trusted = verified.has_value();
-  if (!verified) {
-    stats_.add("errors.bad_signature");
-    warn("rejected a remote {} without a valid signature of a trusted key", kind == Kind::kEntry ? "entry" : "manifest");
+// This user's own file is taken on its word. Anything else (a remote object, another user's file)
+// is checked when a signature is required or can be checked; a bad signature is always refused.
+std::optional<Store::Vetted> Store::vet(Kind kind, const EntryKey& key, std::string_view bytes, bool own) {
+  size_t trailer = bytes.size() - without_signature(bytes).size();
+  if (own) return Vetted{true, trailer};
+  if (!signatures_.required && (signatures_.trusted.empty() || trailer == 0)) return Vetted{false, trailer};
+  if (signatures_.trusted.verify(signed_object_name(kind, key), bytes, signatures_.trusted_epoch)) {
+    return Vetted{true, trailer};
   }
-  return verified;
+  stats_.add("errors.bad_signature");
+  warn("rejected a {} without a valid signature of a trusted key", kind == Kind::kEntry ? "stored entry" : "manifest");
+  return std::nullopt;
 }
 
 std::optional<StoredObject> Store::get(Kind kind, const EntryKey& key, Tiers tiers) {
@@ -113,8 +129,9 @@ std::optional<StoredObject> Store::get(Kind kind, const EntryKey& key, Tiers tie
   auto mapped_from = [&](LocalStore& tier) -> std::optional<StoredObject> {
     auto mapped = tier.map(kind, key);
     if (!mapped) return std::nullopt;
-    bool own = mapped->owner() == ::geteuid();
-    return StoredObject{std::move(mapped), "", tier.layout().object(kind, key), own};
+    auto vetted = vet(kind, key, mapped->bytes(), mapped->owner() == ::geteuid());
+    if (!vetted) return std::nullopt;
+    return StoredObject{std::move(mapped), "", tier.layout().object(kind, key), vetted->authenticated, vetted->trailer};
   };
   if (tiers == Tiers::kAll || tiers == Tiers::kLocalOnly) {
     if (auto object = mapped_from(local_)) return object;
@@ -125,12 +142,12 @@ std::optional<StoredObject> Store::get(Kind kind, const EntryKey& key, Tiers tie
   if (tiers == Tiers::kLocalOnly || tiers == Tiers::kSharedOnly) return std::nullopt;
   auto bytes = remote_get(remote_object_name(kind, key));
   if (!bytes) return std::nullopt;
-  bool signed_by_trusted = false;
-  bytes = checked(kind, key, std::move(*bytes), signed_by_trusted);
-  if (!bytes) return std::nullopt;
+  auto vetted = vet(kind, key, *bytes, false);
+  if (!vetted) return std::nullopt;
   if (kind == Kind::kEntry) stats_.add("remote_hits");
-  StoredObject object{std::nullopt, std::move(*bytes), "", signed_by_trusted};
-  // A remote manifest is merged into the local one by its reader; an entry is kept as it is.
+  StoredObject object{std::nullopt, std::move(*bytes), "", vetted->authenticated, vetted->trailer};
+  // A remote manifest is merged into the local one by its reader; an entry is kept as it is, its
+  // signature with it.
   if (kind == Kind::kEntry && !config_.store_read_only()) {
     try {
       local_.put(kind, key, object.owned);
@@ -143,11 +160,12 @@ std::optional<StoredObject> Store::get(Kind kind, const EntryKey& key, Tiers tie
 }
 
 void Store::put(Kind kind, const EntryKey& key, const std::string& bytes, Tiers tiers) {
-  local_.put(kind, key, bytes);
+  const auto& signer = signatures_.signer;
+  std::string signed_bytes = signer ? signer->sign(signed_object_name(kind, key), bytes, signatures_.signing_epoch) : "";
+  const std::string& stored = signer ? signed_bytes : bytes;
+  local_.put(kind, key, stored);
   if (tiers == Tiers::kLocalOnly || !remote_writable()) return;
-  const auto& signer = remote_->signer;
-  queued_.emplace_back(remote_object_name(kind, key),
-                       signer ? signer->sign(signed_object_name(kind, key), bytes, remote_->signing_epoch) : bytes);
+  queued_.emplace_back(remote_object_name(kind, key), stored);
 }
 
 void Store::remove(Kind kind, const EntryKey& key) {
@@ -165,8 +183,18 @@ void Store::upload_queued() {
   auto objects = std::move(queued_);
   queued_.clear();
   // The shared lock is taken before forking, so flush_uploads can never miss this upload.
-  int lock = ::open(layout().uploads_lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock >= 0) ::flock(lock, LOCK_SH);
+  // 0600: no user who can only read the store can hold it. Still bounded: without the lock after
+  // 2 s, the upload goes ahead and flush_uploads may not wait for it.
+  int lock = ::open(layout().uploads_lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+       lock >= 0 && ::flock(lock, LOCK_SH | LOCK_NB) != 0;) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::close(lock);
+      lock = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   pid_t pid = ::fork();
   if (pid < 0) {
     if (lock >= 0) ::close(lock);
@@ -200,7 +228,7 @@ void Store::upload_queued() {
 }
 
 bool flush_uploads(const StoreLayout& layout, int timeout_seconds) {
-  int fd = ::open(layout.uploads_lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(layout.uploads_lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return true;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
   bool done = false;

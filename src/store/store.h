@@ -34,7 +34,12 @@ struct StoredObject {
   // from this user's own local file, or with a trusted signature. Otherwise anyone who can write
   // the store or the remote may have made them.
   bool authenticated = false;
-  std::string_view bytes() const { return mapped ? mapped->bytes() : std::string_view(owned); }
+  // A local file keeps its signature trailer; the object is what precedes it.
+  size_t trailer = 0;
+  std::string_view bytes() const {
+    std::string_view all = mapped ? mapped->bytes() : std::string_view(owned);
+    return all.substr(0, all.size() - trailer);
+  }
 };
 
 // kAll is local, then shared, then remote.
@@ -45,22 +50,31 @@ struct RemoteTier {
   // A new connection; called only when the remote is used, so a local hit never loads the plugin.
   std::function<std::unique_ptr<Storage>()> connect;
   RemotePolicy policy = RemotePolicy::ReadWrite;
-  // What this machine publishes is signed (a trusted builder's key) ...
+};
+
+// What this store writes is signed (a trusted builder's key), in every tier; what it did not write
+// itself (a remote object, a file of another user's in the local or shared store) is checked
+// against the trusted keys (the signer's own among them). Required: such an object without a
+// valid signature from one of them is a miss.
+struct Signatures {
   std::optional<SigningKey> signer;
   uint64_t signing_epoch = 0;
-  // ... and what it reads is checked against these keys (the signer's own among them). Required:
-  // an object without a valid signature from one of them is a miss.
   TrustedKeys trusted;
   uint64_t trusted_epoch = 0;
-  bool require_signature = false;
+  bool required = false;
+  // Throws std::runtime_error or std::invalid_argument for a bad key file, or required without a
+  // key to check with.
+  static Signatures load(const Config& config);
 };
 
 class Store {
  public:
   // The store `config` names, with its remote tier. Never throws: a bad remote setting (URL,
-  // policy, key file) disables the remote tier only, warned about and counted (errors.remote_config).
+  // policy) disables the remote tier only, warned about and counted (errors.remote_config); a bad
+  // key file leaves this store signing nothing and trusting no signature (still requiring them
+  // when required), warned about and counted the same.
   static Store open(const Config& config);
-  Store(const Config& config, std::optional<RemoteTier> remote);
+  Store(const Config& config, std::optional<RemoteTier> remote, Signatures signatures = {});
 
   const Config& config() const { return config_; }
   const StoreLayout& layout() const { return local_.layout(); }
@@ -82,13 +96,19 @@ class Store {
   bool remote_readable() const;
   bool remote_writable() const;
   std::optional<std::string> remote_get(const std::string& name);
-  std::optional<std::string> checked(Kind kind, const EntryKey& key, std::string bytes, bool& verified_by_trusted);
+  // Whether an object may be used, and how: nullopt when it is refused (counted).
+  struct Vetted {
+    bool authenticated;
+    size_t trailer;
+  };
+  std::optional<Vetted> vet(Kind kind, const EntryKey& key, std::string_view bytes, bool own);
 
   const Config& config_;
   LocalStore local_;
   std::optional<LocalStore> shared_;
   Stats stats_;
   std::optional<RemoteTier> remote_;
+  Signatures signatures_;
   CircuitBreaker breaker_;
   std::vector<std::pair<std::string, std::string>> queued_;  // (object name, bytes)
 };

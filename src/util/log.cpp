@@ -19,7 +19,7 @@ void print_warning(const std::string& message) {
   std::string line = "cratecache: warning: " + message + "\n";
   int fd = STDERR_FILENO;
   if (!warnings_file().empty()) {
-    fd = ::open(warnings_file().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    fd = ::open(warnings_file().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return;
   }
   // One write call, so concurrent jobs' lines do not interleave mid-line.

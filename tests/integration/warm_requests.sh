@@ -87,11 +87,12 @@ as_tenant() {
     CRATECACHE_DIR="$SHARED/$role/store" CRATECACHE_SHARED_STORE="$PUBLISHED" "$@"
 }
 
-# tenant_project ROLE DIR: a bin using itoa (warmed) and memchr (new to the published store).
+# tenant_project ROLE DIR: a bin using itoa (warmed), memchr and libz-sys (new to the published
+# store; libz-sys's build script reads the system's zlib through pkg-config).
 tenant_project() {
   mkdir -p "$2/src"
-  printf '[package]\nname = "tenant-app"\nversion = "0.1.0"\nedition = "2018"\n\n[dependencies]\nitoa = "=1.0.1"\nmemchr = "=2.5.0"\n' >"$2/Cargo.toml"
-  echo 'fn main() { let mut b = itoa::Buffer::new(); println!("{} {:?}", b.format(42), memchr::memchr(b'"'"'z'"'"', b"xyz")); }' >"$2/src/main.rs"
+  printf '[package]\nname = "tenant-app"\nversion = "0.1.0"\nedition = "2018"\n\n[dependencies]\nitoa = "=1.0.1"\nmemchr = "=2.5.0"\nlibz-sys = "=1.1.8"\n' >"$2/Cargo.toml"
+  echo 'fn main() { let mut b = itoa::Buffer::new(); let z = unsafe { libz_sys::zlibVersion() }; assert!(!z.is_null()); println!("{} {:?}", b.format(42), memchr::memchr(b'"'"'z'"'"', b"xyz")); }' >"$2/src/main.rs"
   chown -R "cc$1$suffix:" "$2"
 }
 

@@ -49,7 +49,7 @@ TEST_F(ObjectSignatureTest, OnlyTheSameBytesUnderTheSameNameFromATrustedKeyVerif
   // Not signed at all, or by a key nobody trusts.
   EXPECT_FALSE(trusted.verify("entry/aa/bb", "payload", 0));
   EXPECT_FALSE(TrustedKeys::load({path("other.pub")}).verify("entry/aa/bb", signed_bytes, 0));
-  EXPECT_EQ(strip_signature(signed_bytes), "payload");
+  EXPECT_EQ(without_signature(signed_bytes), "payload");
 }
 
 }  // namespace

@@ -79,18 +79,18 @@ TEST_F(StoreTest, RequiredSignaturesAdmitOnlyTheTrustedBuildersObjects) {
   std::string key = (scratch_.path() / "builder.key").string();
   generate_key_pair(key);
   Config builder = config_at("builder"), tenant = config_at("tenant"), intruder = config_at("intruder");
-  RemoteTier signing = dir_remote(remote_dir());
+  Signatures signing;
   signing.signer = SigningKey::load(key);
-  Store published(builder, std::move(signing));
+  Store published(builder, dir_remote(remote_dir()), std::move(signing));
   published.put(Kind::kEntry, kEntryKey, "entry");
   published.put(Kind::kManifest, kManifestKey, "manifest");
   published.upload_queued();
   ASSERT_TRUE(flush_uploads(published.layout(), 10));
 
-  RemoteTier trusting = dir_remote(remote_dir());
+  Signatures trusting;
   trusting.trusted = TrustedKeys::load({key + ".pub"});
-  trusting.require_signature = true;
-  Store reader(tenant, std::move(trusting));
+  trusting.required = true;
+  Store reader(tenant, dir_remote(remote_dir()), std::move(trusting));
   EXPECT_EQ(reader.get(Kind::kEntry, kEntryKey)->bytes(), "entry");
   EXPECT_EQ(reader.get(Kind::kManifest, kManifestKey, Tiers::kRemoteOnly)->bytes(), "manifest");
 
@@ -105,6 +105,43 @@ TEST_F(StoreTest, RequiredSignaturesAdmitOnlyTheTrustedBuildersObjects) {
   EXPECT_FALSE(reader.get(Kind::kEntry, other));
   EXPECT_FALSE(reader.get(Kind::kManifest, kManifestKey, Tiers::kRemoteOnly));
   EXPECT_EQ(counter(tenant, "errors.bad_signature"), 2);
+}
+
+// A local or shared store of another user's is a shared tier too: with signatures required, its
+// files are served only when the trusted builder signed them under their own name; the builder's
+// own store keeps the signatures and serves its own files as they are.
+TEST_F(StoreTest, RequiredSignaturesCoverFilesOfAnotherUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give files to another user";
+  std::string key = (scratch_.path() / "builder.key").string();
+  generate_key_pair(key);
+  Config builder = config_at("builder"), tenant = config_at("tenant");
+  Signatures signing;
+  signing.signer = SigningKey::load(key);
+  Store published(builder, std::nullopt, std::move(signing));
+  published.put(Kind::kEntry, kEntryKey, "entry");
+  EXPECT_EQ(published.get(Kind::kEntry, kEntryKey)->bytes(), "entry");
+  const EntryKey forged("00000000000000aa", std::string(64, 'f'));
+  write_file_atomic(published.layout().object(Kind::kEntry, forged), "written without the key");
+  for (const auto& k : {kEntryKey, forged}) {
+    ASSERT_EQ(::chown(published.layout().object(Kind::kEntry, k).c_str(), 65534, 65534), 0);
+  }
+
+  tenant.shared_store = builder.dir;
+  Signatures trusting;
+  trusting.trusted = TrustedKeys::load({key + ".pub"});
+  trusting.required = true;
+  Store reader(tenant, std::nullopt, std::move(trusting));
+  auto served = reader.get(Kind::kEntry, kEntryKey);
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->bytes(), "entry");
+  EXPECT_TRUE(served->authenticated);
+  EXPECT_FALSE(reader.get(Kind::kEntry, forged));
+  EXPECT_EQ(counter(tenant, "errors.bad_signature"), 1);
+
+  // Without required signatures the unsigned file is served, but not believed.
+  Store lenient(tenant, std::nullopt);
+  ASSERT_TRUE(lenient.get(Kind::kEntry, forged));
+  EXPECT_FALSE(lenient.get(Kind::kEntry, forged)->authenticated);
 }
 
 // A bad remote setting once made the whole cache unavailable, uncounted: it must cost the remote

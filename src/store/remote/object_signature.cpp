@@ -118,7 +118,7 @@ TrustedKeys TrustedKeys::load(const std::vector<std::string>& paths) {
   return trusted;
 }
 
-std::optional<std::string> TrustedKeys::verify(std::string_view name, std::string_view signed_bytes,
+std::optional<std::string_view> TrustedKeys::verify(std::string_view name, std::string_view signed_bytes,
                                                uint64_t min_epoch) const {
   if (!has_signature(signed_bytes)) return std::nullopt;
   std::string_view bytes = signed_bytes.substr(0, signed_bytes.size() - kTrailer);
@@ -130,7 +130,7 @@ std::optional<std::string> TrustedKeys::verify(std::string_view name, std::strin
   if (epoch < min_epoch) return std::nullopt;
   for (const auto& key : keys_) {
     if (key_id(key) != id) continue;
-    if (ed25519_verify(key, signed_message(name, bytes, id, epoch), signature)) return std::string(bytes);
+    if (ed25519_verify(key, signed_message(name, bytes, id, epoch), signature)) return bytes;
   }
   return std::nullopt;
 }
@@ -139,8 +139,8 @@ bool has_signature(std::string_view bytes) {
   return bytes.size() >= kTrailer && bytes.substr(bytes.size() - kTrailer, kMarker.size()) == kMarker;
 }
 
-std::string strip_signature(std::string_view bytes) {
-  return std::string(has_signature(bytes) ? bytes.substr(0, bytes.size() - kTrailer) : bytes);
+std::string_view without_signature(std::string_view bytes) {
+  return has_signature(bytes) ? bytes.substr(0, bytes.size() - kTrailer) : bytes;
 }
 
 void generate_key_pair(const std::string& path) {

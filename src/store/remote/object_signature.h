@@ -39,15 +39,15 @@ class TrustedKeys {
   // The bytes without their trailer when one of these keys signed them as `name` at an epoch of at
   // least `min_epoch`; nullopt when unsigned, signed by another key, for another name or bytes, or
   // too old.
-  std::optional<std::string> verify(std::string_view name, std::string_view signed_bytes, uint64_t min_epoch) const;
+  std::optional<std::string_view> verify(std::string_view name, std::string_view signed_bytes, uint64_t min_epoch) const;
 
  private:
   std::vector<std::string> keys_;
 };
 
 bool has_signature(std::string_view bytes);
-// The bytes without a trailer, unchecked (a reader that requires no signature).
-std::string strip_signature(std::string_view bytes);
+// The bytes without a trailer, unchecked (a reader that requires no signature, or its own file).
+std::string_view without_signature(std::string_view bytes);
 
 // Writes a new key pair: `path` (the private key, mode 0600) and `path`.pub. Throws on a fault or
 // when `path` exists.
