@@ -4,8 +4,11 @@
 # docs/remote.md) and writable by the builder only. Tenant A, the attacker, can neither change
 # it nor make its builds store anything in it; holding every lock A can open there (flock and
 # fcntl read locks on each file it can read) delays neither the builder's build (which publishes
-# to Redis) nor tenant V's build past a bound. Builds are correct: the program's output, and
-# dependencies' artifacts byte-identical to an uncached build.
+# to Redis) nor tenant V's build past a bound. On a store every tenant can write (unsafe, but what a
+# platform tries first), an entry A planted is not served to V: its file names are not the unit's,
+# and with require_signature it is unsigned in a store V does not own. Builds are correct: the
+# program's output, and dependencies' artifacts byte-identical to an uncached build. Cases that
+# fail are collected and reported together at the end (KNOWN BUGS, issue 14).
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=servers.sh
@@ -74,6 +77,61 @@ build_as "$V" "$HV" p01 "$BOUND" CRATECACHE_DIR="$SHARED" CRATECACHE_READ_ONLY=1
 assert_no_dep_compiles "V served from the builder's store"
 correct "V on the builder's store"
 
+# entry_of STORE CRATE: the entry file of CRATE's lib that STORE's manifest leads to.
+entry_of() {
+  python3 - "$1" "$2" <<'PY' || fail "no entry of $2 in $1"
+import json, os, sys
+store, crate = sys.argv[1:]
+ik = json.load(open(f"{store}/explain/{crate}.lib.json"))["input_key"]
+tc, digest = json.load(open(f"{store}/manifests/{ik[:2]}/{ik}.json"))["candidates"][0]["key"].split("/")
+path = f"{store}/entries/{tc}/{digest[:2]}/{digest}.entry"
+assert os.path.isfile(path), path
+print(path)
+PY
+}
+
+KNOWN_BUGS=()
+step "2b. a store tenants can write, signatures required: an entry A planted is not served"
+# What a platform tries first (docs/remote.md: unsafe for tenants): one store everybody writes.
+# Issue 14: with require_signature, an unsigned object from a local store this user does not own
+# is a miss, counted as errors.bad_signature.
+OPEN=$WORK/open/store
+mkdir -m 0777 "$WORK/open"
+build_as "$B" "$HB" p10 "$BOUND" CRATECACHE_DIR="$OPEN"
+install -m 0644 "$HB/sign.pub" "$WORK/builder.pub"
+chmod -R a+rwX "$OPEN"
+# A's itoa formats every number as "pwned": a path patch, its entry cached in A's own store.
+cp -r /usr/share/cargo/registry/itoa-1.0.1 "$HA/itoa"
+sed -i 's|^\(    pub fn format<I: Integer>(&mut self, i: I) -> &str {\)$|\1 if true { return "pwned"; }|' "$HA/itoa/src/lib.rs"
+grep -q pwned "$HA/itoa/src/lib.rs" || fail "could not patch A's itoa"
+chown -R "$A:$A" "$HA/itoa"
+user_project "$A" "$PROJECT" "$HA/p10/remote-small"
+printf '\n[patch.crates-io]\nitoa = { path = "../../itoa" }\n' >>"$HA/p10/remote-small/Cargo.toml"
+user_build "$A" "$HA/p10/remote-small" "$BOUND" CRATECACHE_DIR="$HA/store" CRATECACHE_CACHE_PATH_PACKAGES=1
+poisoned=$(entry_of "$HA/store" itoa) target=$(entry_of "$OPEN" itoa)
+as_user "$A" cp "$poisoned" "$target" || fail "A could not overwrite an entry of the open store"
+# planted WHAT COUNTER SETTINGS...: V builds on the open store with SETTINGS; A's itoa must not be
+# served (a miss, counted as COUNTER, and the build correct), else a KNOWN_BUGS line.
+planted() {
+  local what=$1 counter=$2 hits
+  shift 2
+  ALLOW_FAIL=1 build_as "$V" "$HV" "$run" "$BOUND" CRATECACHE_DIR="$OPEN" "$@"
+  run=p$((${run#p} + 1))
+  hits=$(log_count hit itoa)
+  if [ "$BUILD_RC" != 0 ] || [ "$hits" != 0 ]; then
+    KNOWN_BUGS+=("$what: A's planted itoa entry served ($hits hit), V's build exited $BUILD_RC: $(grep -m1 '^error' "$LAST_ERR" || true)")
+  else
+    assert_gt "$(user_stat "$V" "$OPEN" "$counter")" 0 "$what: $counter"
+    correct "$what"
+  fi
+}
+run=p11
+# Issue 14: "the entry's crate, kind and file names must be the ones the unit expects". A's entry
+# is of crate itoa, kind lib, but its files bear its own -C metadata hash.
+planted "an entry whose file names are not the unit's (no signatures)" errors.wrong_entry
+planted "an unsigned entry in a store V does not own (signatures required)" errors.bad_signature CRATECACHE_REMOTE="$REDIS_URL" \
+  CRATECACHE_REMOTE_POLICY=read-only CRATECACHE_REQUIRE_SIGNATURE=1 CRATECACHE_TRUSTED_KEYS="$WORK/builder.pub"
+
 # The lock holder, run as A: takes an exclusive flock and a whole-file fcntl read lock on each file
 # of the store it can open and whose path matches, writes how many to READY, then sleeps until killed.
 cat >"$HA/hold.py" <<'PY'
@@ -127,9 +185,8 @@ unpublish() {
   redis-cli -p "$REDIS_PORT" flushall >/dev/null
 }
 
-LOCK_FAILURES=()
 # locked WHAT PATTERN RUN: the builder's build and V's, while A holds PATTERN's locks, each within
-# LOCK_BOUND; a build over it is recorded in LOCK_FAILURES (all cases run, then the test fails).
+# LOCK_BOUND; a build over it is recorded in KNOWN_BUGS (all cases run, then the test fails).
 locked() {
   local what=$1 run=$3
   step "7. held locks ($what): the builder's build and the victim's end within ${LOCK_BOUND}s"
@@ -137,13 +194,13 @@ locked() {
   hold "$2"
   ALLOW_FAIL=1 build_as "$B" "$HB" "$run" "$LOCK_BOUND" "${BUILDER[@]}"
   if [ "$BUILD_RC" != 0 ]; then
-    LOCK_FAILURES+=("the builder's build with A holding $what: exit $BUILD_RC after ${ELAPSED}s")
+    KNOWN_BUGS+=("the builder's build with A holding $what: exit $BUILD_RC after ${ELAPSED}s")
   else
     assert_eq 3 "$(count_log miss)" "the builder's misses with A holding $what"
     correct "the builder's build with A holding $what"
     ALLOW_FAIL=1 build_as "$V" "$HV" "$run" "$LOCK_BOUND" CRATECACHE_DIR="$SHARED" CRATECACHE_READ_ONLY=1
     if [ "$BUILD_RC" != 0 ]; then
-      LOCK_FAILURES+=("V's build with A holding $what: exit $BUILD_RC after ${ELAPSED}s")
+      KNOWN_BUGS+=("V's build with A holding $what: exit $BUILD_RC after ${ELAPSED}s")
     else
       assert_no_dep_compiles "V with A holding $what"
       correct "V's build with A holding $what"
@@ -156,8 +213,8 @@ locked "the single-flight locks" '^locks/' p03
 locked "the uploads lock" '^uploads\.lock$' p04
 locked "every file" '' p05
 
-[ ${#LOCK_FAILURES[@]} = 0 ] || {
-  printf '  %s\n' "${LOCK_FAILURES[@]}" >&2
-  fail "KNOWN BUG (issue 14, Bounded everything): a tenant who can only read the builder's store holds its builds: ${#LOCK_FAILURES[@]} case(s)"
+[ ${#KNOWN_BUGS[@]} = 0 ] || {
+  printf '  %s\n' "${KNOWN_BUGS[@]}" >&2
+  fail "KNOWN BUGS (issue 14: signatures on shared local tiers; Bounded everything): ${#KNOWN_BUGS[@]} case(s) above"
 }
 echo "PASS $TEST_NAME: the builder's store refused A's writes and stored none of A's misses; builds with A holding locks ended within ${LOCK_BOUND}s, all correct"
