@@ -100,16 +100,31 @@ mkdir -m 0777 "$WORK/open"
 build_as "$B" "$HB" p10 "$BOUND" CRATECACHE_DIR="$OPEN"
 install -m 0644 "$HB/sign.pub" "$WORK/builder.pub"
 chmod -R a+rwX "$OPEN"
-# A's itoa formats every number as "pwned": a path patch, its entry cached in A's own store.
+# A's itoa formats every number as "pwned", cached in A's own store twice: (1) as a path patch,
+# its files named by its own -C metadata hash; (2) through A's own copy of the registry (cargo's
+# source replacement keeps the package id, so its files bear the names V's build expects).
 cp -r /usr/share/cargo/registry/itoa-1.0.1 "$HA/itoa"
 sed -i 's|^\(    pub fn format<I: Integer>(&mut self, i: I) -> &str {\)$|\1 if true { return "pwned"; }|' "$HA/itoa/src/lib.rs"
 grep -q pwned "$HA/itoa/src/lib.rs" || fail "could not patch A's itoa"
-chown -R "$A:$A" "$HA/itoa"
+mkdir -p "$HA/registry"
+for crate in /usr/share/cargo/registry/*; do ln -s "$crate" "$HA/registry/"; done
+rm "$HA/registry/itoa-1.0.1"
+cp -r "$HA/itoa" "$HA/registry/itoa-1.0.1"
+chown -R "$A:$A" "$HA/itoa" "$HA/registry"
 user_project "$A" "$PROJECT" "$HA/p10/remote-small"
 printf '\n[patch.crates-io]\nitoa = { path = "../../itoa" }\n' >>"$HA/p10/remote-small/Cargo.toml"
 user_build "$A" "$HA/p10/remote-small" "$BOUND" CRATECACHE_DIR="$HA/store" CRATECACHE_CACHE_PATH_PACKAGES=1
-poisoned=$(entry_of "$HA/store" itoa) target=$(entry_of "$OPEN" itoa)
-as_user "$A" cp "$poisoned" "$target" || fail "A could not overwrite an entry of the open store"
+misnamed=$(entry_of "$HA/store" itoa)
+user_project "$A" "$PROJECT" "$HA/p11/remote-small"
+mkdir "$HA/p11/remote-small/.cargo" # the project's config: it wins over CARGO_HOME's
+sed "s|/usr/share/cargo/registry|$HA/registry|" "$HA/.cargo/config.toml" >"$HA/p11/remote-small/.cargo/config.toml"
+chown -R "$A:$A" "$HA/p11"
+user_build "$A" "$HA/p11/remote-small" "$BOUND" CRATECACHE_DIR="$HA/store2"
+assert_eq "$(printf 'a pwned\nb pwned\nc pwned')" "$(as_user "$A" "$HA/p11/remote-small/target/debug/remote-small")" \
+  "A's program with its own itoa"
+renamed=$(entry_of "$HA/store2" itoa) target=$(entry_of "$OPEN" itoa)
+plant() { as_user "$A" cp "$1" "$target" || fail "A could not overwrite an entry of the open store"; }
+
 # planted WHAT COUNTER SETTINGS...: V builds on the open store with SETTINGS; A's itoa must not be
 # served (a miss, counted as COUNTER, and the build correct), else a KNOWN_BUGS line.
 planted() {
@@ -119,18 +134,28 @@ planted() {
   run=p$((${run#p} + 1))
   hits=$(log_count hit itoa)
   if [ "$BUILD_RC" != 0 ] || [ "$hits" != 0 ]; then
-    KNOWN_BUGS+=("$what: A's planted itoa entry served ($hits hit), V's build exited $BUILD_RC: $(grep -m1 '^error' "$LAST_ERR" || true)")
+    KNOWN_BUGS+=("$what: A's planted itoa entry served ($hits hit), V's build exited $BUILD_RC, $(
+      grep -m1 '^error' "$LAST_ERR" || echo "its program printed: $(as_user "$V" "$DIR/target/debug/remote-small" | tr '\n' ' ')")")
   else
     assert_gt "$(user_stat "$V" "$OPEN" "$counter")" 0 "$what: $counter"
     correct "$what"
   fi
 }
 run=p11
-# Issue 14: "the entry's crate, kind and file names must be the ones the unit expects". A's entry
-# is of crate itoa, kind lib, but its files bear its own -C metadata hash.
+SIGNED=(CRATECACHE_REMOTE="$REDIS_URL" CRATECACHE_REMOTE_POLICY=read-only CRATECACHE_REQUIRE_SIGNATURE=1
+  CRATECACHE_TRUSTED_KEYS="$WORK/builder.pub")
+# Issue 14: "the entry's crate, kind and file names must be the ones the unit expects". This entry
+# is of crate itoa, kind lib, but its files bear another -C metadata hash.
+plant "$misnamed"
 planted "an entry whose file names are not the unit's (no signatures)" errors.wrong_entry
-planted "an unsigned entry in a store V does not own (signatures required)" errors.bad_signature CRATECACHE_REMOTE="$REDIS_URL" \
-  CRATECACHE_REMOTE_POLICY=read-only CRATECACHE_REQUIRE_SIGNATURE=1 CRATECACHE_TRUSTED_KEYS="$WORK/builder.pub"
+# Control: an entry with the right names, in a store all tenants write, without signatures, is
+# served (docs/remote.md: unsafe for tenants); this proves the case after it can fail.
+plant "$renamed"
+ALLOW_FAIL=1 build_as "$V" "$HV" p13 "$BOUND" CRATECACHE_DIR="$OPEN"
+[ "$(as_user "$V" "$DIR/target/debug/remote-small" | head -n 1)" = "a pwned" ] ||
+  fail "control: A's itoa was not served to V without signatures (the case below would prove nothing)"
+run=p14
+planted "an unsigned entry in a store V does not own (signatures required)" errors.bad_signature "${SIGNED[@]}"
 
 # The lock holder, run as A: takes an exclusive flock and a whole-file fcntl read lock on each file
 # of the store it can open and whose path matches, writes how many to READY, then sleeps until killed.
