@@ -360,7 +360,7 @@ user_project() {
 # length (compare_outputs), and EXPECTED, what its program prints. Copies built by tenant_correct's
 # callers sit at HOME/RUN/NAME, RUN 3 characters.
 tenant_world() {
-  TENANT_BIN=$(basename "$1") TENANT_MIN_FILES=$2
+  TENANT_PROJECT=$1 TENANT_BIN=$(basename "$1") TENANT_MIN_FILES=$2
   make_user B
   make_user A
   make_user V
@@ -380,4 +380,48 @@ tenant_world() {
 tenant_correct() {
   assert_eq "$EXPECTED" "$(as_user "$(command stat -c %U "$1")" "$1/target/debug/$TENANT_BIN")" "$2: program output"
   compare_outputs "$1" "$REF" "$BDIR" debug "$TENANT_MIN_FILES" "$TENANT_BIN"
+}
+
+# unit_keys STORE CRATE: "INPUT_KEY RESULT_KEY" of CRATE's lib in STORE (explain record, manifest).
+unit_keys() {
+  python3 - "$1" "$2" <<'PY' || fail "no manifest of $2 in $1"
+import json, sys
+store, crate = sys.argv[1:]
+ik = json.load(open(f"{store}/explain/{crate}.lib.json"))["input_key"]
+print(ik, json.load(open(f"{store}/manifests/{ik[:2]}/{ik}.json"))["candidates"][0]["key"])
+PY
+}
+
+# entry_of STORE CRATE: the entry file of CRATE's lib that STORE's manifest leads to.
+entry_of() {
+  local key path
+  key=$(unit_keys "$1" "$2") key=${key#* }
+  path=$1/entries/${key%/*}/${key:17:2}/${key#*/}.entry
+  [ -f "$path" ] || fail "no entry of $2 at $path"
+  echo "$path"
+}
+
+# pwned_project USER DEST: $TENANT_PROJECT (remote-small) copied to DEST for USER, built against
+# USER's own copy of the corpus in which itoa formats every number as "pwned" (PWNED is what the
+# program then prints). Source replacement keeps the package id, so the itoa unit's files bear the
+# names a clean build of the project expects; PWNED_ITOA is that itoa's source dir.
+pwned_project() {
+  local home reg
+  home=$(user_home "$1") reg=$(user_home "$1")/registry
+  # shellcheck disable=SC2034 # for the caller
+  PWNED_ITOA=$reg/itoa-1.0.1 PWNED=$(printf 'a pwned\nb pwned\nc pwned')
+  if [ ! -d "$reg" ]; then
+    mkdir "$reg"
+    ln -s /usr/share/cargo/registry/* "$reg/"
+    rm "$PWNED_ITOA"
+    cp -r /usr/share/cargo/registry/itoa-1.0.1 "$PWNED_ITOA"
+    sed -i 's|^\(    pub fn format<I: Integer>(&mut self, i: I) -> &str {\)$|\1 if true { return "pwned"; }|' \
+      "$PWNED_ITOA/src/lib.rs"
+    grep -q pwned "$PWNED_ITOA/src/lib.rs" || fail "could not patch itoa"
+    chown -R "$1:$1" "$reg"
+  fi
+  user_project "$1" "$TENANT_PROJECT" "$2"
+  mkdir "$2/.cargo" # the project's config wins over CARGO_HOME's
+  sed "s|/usr/share/cargo/registry|$reg|" "$home/.cargo/config.toml" >"$2/.cargo/config.toml"
+  chown -R "$1:$1" "$2/.cargo"
 }

@@ -79,6 +79,8 @@ elif op == "input":  # NAME PATH: every candidate of a manifest also reads PATH 
     for c in m["candidates"]:
         c["files"].append([args[1], 1, 1, 1, 1, "0" * 64])
     put(args[0], json.dumps(m).encode())
+elif op == "load":  # NAME FILE: FILE's bytes as the object NAME
+    put(args[0], open(args[1], "rb").read())
 elif op == "save":  # NAME FILE: the object's bytes, unsigned, into FILE
     open(args[1], "wb").write(unsigned(get(args[0])))
 elif op == "name":  # KEY: the Redis key of an entry whose result key is KEY (store.cpp, docs/remote.md)
@@ -92,13 +94,7 @@ redis() { as_user "$A" /usr/bin/python3 "$WORK/redis_tool.py" "$REDIS_PORT" "$@"
 # names CRATE: from the builder's store (every unit missed there once), CRATE's
 # lib: its input key, result key, and Redis object names of its manifest (M_) and entry (E_).
 names() {
-  read -r INPUT_KEY RESULT_KEY < <(python3 - "$HB/store" "$1" <<'PY'
-import json, sys
-store, crate = sys.argv[1:]
-ik = json.load(open(f"{store}/explain/{crate}.lib.json"))["input_key"]
-print(ik, json.load(open(f"{store}/manifests/{ik[:2]}/{ik}.json"))["candidates"][0]["key"])
-PY
-  ) || fail "no manifest of $1 in the builder's store"
+  read -r INPUT_KEY RESULT_KEY < <(unit_keys "$HB/store" "$1")
   M_NAME=$(redis name "manifest/$INPUT_KEY")
   E_NAME=$(redis name "$RESULT_KEY")
 }
@@ -158,11 +154,27 @@ assert_eq 0 "$(count_log hit)" "hits on forged entries"
 assert_eq 3 "$(vstat errors.bad_signature)" "errors.bad_signature (three forged entries)"
 correct "forged entries"
 
-step "4. swapped: each crate's signed entry served under another crate's name"
-redis restore "$HA/epoch1.json"
+step "3. forged content: an itoa entry that prints 'pwned', under the builder's itoa name"
 names fnv && FNV=$E_NAME FNV_M=$M_NAME
 names itoa && ITOA=$E_NAME ITOA_M=$M_NAME
 names smallvec && SMALLVEC=$E_NAME SMALLVEC_KEY=$RESULT_KEY
+# A's itoa prints "pwned" and has the file names the victim's unit expects.
+pwned_project "$A" "$HA/p01/remote-small"
+user_build "$A" "$HA/p01/remote-small" "$BOUND" CRATECACHE_DIR="$HA/store-evil"
+assert_eq "$PWNED" "$(as_user "$A" "$HA/p01/remote-small/target/debug/remote-small")" "A's program with its own itoa"
+redis restore "$HA/epoch1.json"
+redis load "$ITOA" "$(entry_of "$HA/store-evil" itoa)"
+# Control: a reader that requires no signature is poisoned (this proves the case after it can fail).
+victim p15 CRATECACHE_REMOTE="$REDIS_URL" CRATECACHE_REMOTE_POLICY=read-only
+assert_eq "$PWNED" "$(as_user "$V" "$VDIR/target/debug/remote-small")" "control: A's itoa served without signatures"
+victim p16 "${TENANT[@]}"
+assert_eq 0 "$(log_count hit itoa)" "itoa hits on A's entry"
+assert_eq 2 "$(log_count hit)" "hits of the intact fnv and smallvec"
+assert_eq 1 "$(vstat errors.bad_signature)" "errors.bad_signature (A's itoa)"
+correct "forged content"
+
+step "4. swapped: each crate's signed entry served under another crate's name"
+redis restore "$HA/epoch1.json"
 # Rotated: itoa gets fnv's entry, fnv smallvec's, smallvec itoa's.
 python3 - "$HA/epoch1.json" "$HA/swapped.json" "$FNV" "$ITOA" "$SMALLVEC" <<'PY'
 import json, sys
