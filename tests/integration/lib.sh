@@ -248,3 +248,180 @@ warm_summary() {
   sed -n 's/^warm: \([0-9]*\) project(s) built, \([0-9]*\) failed; \([0-9]*\) units compiled, \([0-9]*\) already cached$/\1 \2 \3 \4/p' "$1" |
     tail -n 1 | grep . || fail "no 'warm:' summary line in $1"
 }
+
+# --- Real unix users (the multi-user suites, tenants_*.sh; root only) ---
+
+# need_root_users: exits 0 with a SKIP line unless root (the suite creates and removes users);
+# then makes $WORK traversable by them, copies cratecache and the libraries it loads from beside
+# itself (remote plugin, trace preload) into $WORK/bin (0755: /root is 0700, so the other users
+# could not run them where they are built) and sets MU_BIN to the copy. Every user builds with
+# Debian's toolchain, which they can run.
+need_root_users() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "SKIP $TEST_NAME: needs root (it creates and removes unix users)"
+    exit 0
+  fi
+  need_debian_toolchain
+  command -v setpriv >/dev/null && command -v useradd >/dev/null || fail "needs setpriv and useradd"
+  chmod 0755 "$WORK"
+  mkdir -m 0755 "$WORK/bin"
+  local dir
+  dir=$(dirname "$CRATECACHE_BIN")
+  cp "$CRATECACHE_BIN" "$dir/libcratecache-remote.so" "$dir/libcratecache-trace.so" "$WORK/bin/"
+  chmod 0755 "$WORK/bin"/*
+  MU_BIN=$WORK/bin/cratecache
+  corpus_home >/dev/null
+}
+
+# make_user VAR: creates the user cc<VAR><pid> (short: useradd limits names to 32 characters) with
+# home $WORK/home-VAR (mode 0700, holding a CARGO_HOME with the corpus config) and sets $VAR to
+# its name; removed at exit.
+make_user() {
+  local name=cc$1$$ home=$WORK/home-$1
+  useradd -M -d "$home" -s /bin/sh -U "$name" || fail "useradd $name"
+  # Whatever of it still runs (servers, lock holders, wrappers cut by a timeout) was started here.
+  at_exit "pids=\$(pgrep -u $name) && kill -9 \$pids; sleep 0.2; userdel $name"
+  mkdir -p "$home/.cargo"
+  cp "$(corpus_home)/config.toml" "$home/.cargo/config.toml"
+  chown -R "$name:$name" "$home"
+  chmod 0700 "$home"
+  printf -v "$1" '%s' "$name"
+  USER_HOMES[$name]=$home
+}
+declare -A USER_HOMES=()
+user_home() { echo "${USER_HOMES[$1]}"; }
+
+# as_user USER CMD...: CMD as USER (its uid and group only), in a clean environment with
+# Debian's toolchain first on PATH; NAME=VALUE words before CMD are passed to it (env).
+as_user() {
+  local user=$1 home
+  shift
+  home=$(user_home "$user")
+  setpriv --reuid="$user" --regid="$user" --clear-groups \
+    env -i PATH=/usr/bin:/bin HOME="$home" CARGO_HOME="$home/.cargo" LANG=C.UTF-8 "$@"
+}
+
+# spawn_as USER CMD...: as_user in the background; SPAWNED is CMD's own pid (setpriv and env
+# exec it), to kill or wait for.
+spawn_as() {
+  local user=$1 home
+  shift
+  home=$(user_home "$user")
+  setpriv --reuid="$user" --regid="$user" --clear-groups \
+    env -i PATH=/usr/bin:/bin HOME="$home" LANG=C.UTF-8 "$@" &
+  # shellcheck disable=SC2034 # for the caller
+  SPAWNED=$!
+}
+
+# user_build USER DIR SECONDS [NAME=VALUE...] [-- CARGO ARGS...]: cargo build as USER in DIR through
+# $MU_BIN, with the given settings, under `timeout SECONDS`; sets LAST_LOG (in USER's home, which
+# count_log reads), ELAPSED (seconds) and BUILD_RC. Fails the test if the build fails or times out,
+# unless ALLOW_FAIL=1.
+user_build() {
+  local user=$1 dir=$2 limit=$3 rc=0 start settings=() log
+  shift 3
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do settings+=("$1"); shift; done
+  [ $# = 0 ] || shift
+  log=$(user_home "$user")/build.log
+  as_user "$user" sh -c ': >"$1"' sh "$log"
+  LAST_LOG=$log
+  start=$(date +%s)
+  (cd "$dir" && as_user "$user" RUSTC_WRAPPER="$MU_BIN" RUSTC=/usr/bin/rustc CRATECACHE_LOG="$log" \
+    "${settings[@]}" timeout "$limit" cargo build "$@") >"$LAST_OUT" 2>"$LAST_ERR" || rc=$?
+  # shellcheck disable=SC2034 # for the caller
+  ELAPSED=$(($(date +%s) - start)) BUILD_RC=$rc
+  if [ "$rc" != 0 ] && [ "${ALLOW_FAIL:-0}" != 1 ]; then
+    tail -n 40 "$LAST_ERR" >&2
+    fail "build as $user in $dir (cargo build $*) exited $rc after ${ELAPSED}s (124: over the ${limit}s bound)"
+  fi
+}
+
+# user_stat USER STORE KEY: like stat, read as USER (so that root creates nothing in their store).
+user_stat() {
+  as_user "$1" CRATECACHE_DIR="$2" "$MU_BIN" stats --json | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+top, _, sub = sys.argv[1].partition(".")
+if top not in v:
+    sys.exit(f"stats --json has no key {top!r}")
+v = v[top]
+print(v.get(sub, 0) if sub else v)' "$3"
+}
+
+# user_project USER NAME DEST: copy_project, owned by USER (and DEST's parent dir).
+user_project() {
+  copy_project "$2" "$3"
+  chown -R "$1:$1" "$(dirname "$3")"
+}
+
+# tenant_world PROJECT MIN_FILES: the cast of the multi-user suites: users B (the trusted builder,
+# with the key pair $HB/sign), A (the attacker) and V (the victim), their homes HB, HA and HV;
+# BDIR, where the builder builds PROJECT; REF, an uncached build of it by V at a path of the same
+# length (compare_outputs), and EXPECTED, what its program prints. Copies built by tenant_correct's
+# callers sit at HOME/RUN/NAME, RUN 3 characters.
+tenant_world() {
+  TENANT_PROJECT=$1 TENANT_BIN=$(basename "$1") TENANT_MIN_FILES=$2
+  make_user B
+  make_user A
+  make_user V
+  # shellcheck disable=SC2034 # for the sourcing suite
+  HB=$(user_home "$B") HA=$(user_home "$A") HV=$(user_home "$V")
+  as_user "$B" "$MU_BIN" keygen "$HB/sign" >/dev/null || fail "builder's keygen"
+  BDIR=$HB/p00/$TENANT_BIN REF=$HV/r00/$TENANT_BIN
+  step "reference: an uncached build as the victim"
+  user_project "$V" "$1" "$REF"
+  (cd "$REF" && as_user "$V" timeout "$BUILD_TIMEOUT" cargo build -q) || fail "uncached reference build"
+  EXPECTED=$(as_user "$V" "$REF/target/debug/$TENANT_BIN")
+  [ -n "$EXPECTED" ] || fail "the reference program printed nothing"
+}
+
+# tenant_correct DIR WHAT: the build in DIR prints what the reference prints, and its dependencies'
+# artifacts are byte-identical to the reference's (those served from the builder's build too).
+tenant_correct() {
+  assert_eq "$EXPECTED" "$(as_user "$(command stat -c %U "$1")" "$1/target/debug/$TENANT_BIN")" "$2: program output"
+  compare_outputs "$1" "$REF" "$BDIR" debug "$TENANT_MIN_FILES" "$TENANT_BIN"
+}
+
+# unit_keys STORE CRATE: "INPUT_KEY RESULT_KEY" of CRATE's lib in STORE (explain record, manifest).
+unit_keys() {
+  python3 - "$1" "$2" <<'PY' || fail "no manifest of $2 in $1"
+import json, sys
+store, crate = sys.argv[1:]
+ik = json.load(open(f"{store}/explain/{crate}.lib.json"))["input_key"]
+print(ik, json.load(open(f"{store}/manifests/{ik[:2]}/{ik}.json"))["candidates"][0]["key"])
+PY
+}
+
+# entry_of STORE CRATE: the entry file of CRATE's lib that STORE's manifest leads to.
+entry_of() {
+  local key path
+  key=$(unit_keys "$1" "$2") key=${key#* }
+  path=$1/entries/${key%/*}/${key:17:2}/${key#*/}.entry
+  [ -f "$path" ] || fail "no entry of $2 at $path"
+  echo "$path"
+}
+
+# pwned_project USER DEST: $TENANT_PROJECT (remote-small) copied to DEST for USER, built against
+# USER's own copy of the corpus in which itoa formats every number as "pwned" (PWNED is what the
+# program then prints). Source replacement keeps the package id, so the itoa unit's files bear the
+# names a clean build of the project expects; PWNED_ITOA is that itoa's source dir.
+pwned_project() {
+  local home reg
+  home=$(user_home "$1") reg=$(user_home "$1")/registry
+  # shellcheck disable=SC2034 # for the caller
+  PWNED_ITOA=$reg/itoa-1.0.1 PWNED=$(printf 'a pwned\nb pwned\nc pwned')
+  if [ ! -d "$reg" ]; then
+    mkdir "$reg"
+    ln -s /usr/share/cargo/registry/* "$reg/"
+    rm "$PWNED_ITOA"
+    cp -r /usr/share/cargo/registry/itoa-1.0.1 "$PWNED_ITOA"
+    sed -i 's|^\(    pub fn format<I: Integer>(&mut self, i: I) -> &str {\)$|\1 if true { return "pwned"; }|' \
+      "$PWNED_ITOA/src/lib.rs"
+    grep -q pwned "$PWNED_ITOA/src/lib.rs" || fail "could not patch itoa"
+    chown -R "$1:$1" "$reg"
+  fi
+  user_project "$1" "$TENANT_PROJECT" "$2"
+  mkdir "$2/.cargo" # the project's config wins over CARGO_HOME's
+  sed "s|/usr/share/cargo/registry|$reg|" "$home/.cargo/config.toml" >"$2/.cargo/config.toml"
+  chown -R "$1:$1" "$2/.cargo"
+}
