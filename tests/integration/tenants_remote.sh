@@ -7,7 +7,8 @@
 # uncached build), within a bound (`timeout`), and the attempt counted in V's `stats --json`:
 # forged, swapped (cross-crate) and rolled-back entries, unsigned and re-pointed manifests, `../`
 # result keys (read and write variants), hostile servers run by A (trickle, endless body, MOVED
-# elsewhere) and manifest inputs A made a FIFO or a directory. Steps are numbered as in issue 14's
+# elsewhere), manifest inputs A made a FIFO or a directory, and, for a reader that requires no
+# signature, entries claiming setuid modes, a false SHA-256 or a 5 GiB blob. Steps are numbered as in issue 14's
 # helper brief (2 and 7, the shared local store, are in tenants_local.sh).
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -83,6 +84,16 @@ elif op == "load":  # NAME FILE: FILE's bytes as the object NAME
     put(args[0], open(args[1], "rb").read())
 elif op == "save":  # NAME FILE: the object's bytes, unsigned, into FILE
     open(args[1], "wb").write(unsigned(get(args[0])))
+elif op == "sethdr":  # NAME SUFFIX FIELD JSON: in an entry's header, FIELD of the blob named *SUFFIX
+    # set to JSON; the header re-framed with a valid digest (entry.h), the blobs untouched
+    v = unsigned(get(args[0]))
+    size = int.from_bytes(v[8:12], "little")
+    header = json.loads(v[12:12 + size])
+    for b in header["blobs"]:
+        if b["name"].endswith(args[1]):
+            b[args[2]] = json.loads(args[3])
+    text = json.dumps(header).encode()
+    put(args[0], v[:8] + len(text).to_bytes(4, "little") + text + hashlib.sha256(text).digest() + v[12 + size + 32:])
 elif op == "name":  # KEY: the Redis key of an entry whose result key is KEY (store.cpp, docs/remote.md)
     print("cratecache:" + hashlib.sha256(b"cratecache-remote-v1:" + args[0].encode()).hexdigest())
 else:
@@ -281,4 +292,35 @@ assert_eq 1 "$(log_count miss fnv)" "fnv misses (its manifest reads a directory)
 assert_eq 1 "$(log_count hit smallvec)" "smallvec hits (control)"
 correct "FIFO and directory inputs"
 
-echo "PASS $TEST_NAME: positive path (3 remote hits); forged, swapped, rolled-back entries, unsigned and re-pointed manifests, ../ keys: all refused, counted; FIFO/directory inputs and hostile servers bounded; victim's builds correct"
+# What an entry A made can do to a reader that requires no signature (docs/remote.md, bounded
+# even then): its file modes are masked, and the SHA-256 it claims for a file is checked as the file
+# is written (a claimed digest would key every dependent unit).
+step "10. an entry claiming setuid modes: served with its modes masked to 0755"
+redis restore "$HA/epoch1.json"
+redis sethdr "$ITOA" .rlib mode 3583 # 06777
+victim p17 CRATECACHE_REMOTE="$REDIS_URL" CRATECACHE_REMOTE_POLICY=read-only
+assert_eq 1 "$(log_count hit itoa)" "itoa hits on the entry with setuid modes"
+rlib=$(find "$VDIR/target/debug/deps" -name 'libitoa-*.rlib')
+# Execute bits asked for: 0755, never setuid, setgid, sticky or writable by others.
+assert_eq 755 "$(command stat -c %a "$rlib")" "mode of the served rlib"
+correct "setuid modes"
+
+step "11. an entry claiming another SHA-256 for its rlib: computed as written, a miss, counted"
+redis restore "$HA/epoch1.json"
+redis sethdr "$ITOA" .rlib sha256 "\"$(printf 'c%.0s' {1..64})\""
+victim p18 CRATECACHE_REMOTE="$REDIS_URL" CRATECACHE_REMOTE_POLICY=read-only
+assert_eq 0 "$(log_count hit itoa)" "itoa hits on the entry with a false digest"
+assert_eq 1 "$(vstat errors.corrupt_entry)" "errors.corrupt_entry (the false digest)"
+assert_eq 2 "$(log_count hit)" "hits of the intact fnv and smallvec"
+correct "claimed digest"
+
+step "12. an entry declaring a 5 GiB rlib (a decompression bomb's header): refused before decoding"
+redis restore "$HA/epoch1.json"
+redis sethdr "$ITOA" .rlib size $((5 << 30))
+victim p19 CRATECACHE_REMOTE="$REDIS_URL" CRATECACHE_REMOTE_POLICY=read-only
+[ "$ELAPSED" -lt 60 ] || fail "the bomb's header: the victim's build took ${ELAPSED}s"
+assert_eq 0 "$(log_count hit itoa)" "itoa hits on the entry declaring 5 GiB"
+assert_eq 1 "$(vstat errors.corrupt_entry)" "errors.corrupt_entry (the declared size)"
+correct "declared size"
+
+echo "PASS $TEST_NAME: positive path (3 remote hits); forged, swapped, rolled-back entries, unsigned and re-pointed manifests, ../ keys: all refused, counted; FIFO/directory inputs and hostile servers bounded; setuid modes masked, false digests and 5 GiB blobs refused; victim's builds correct"
