@@ -382,12 +382,13 @@ tenant_correct() {
   compare_outputs "$1" "$REF" "$BDIR" debug "$TENANT_MIN_FILES" "$TENANT_BIN"
 }
 
-# unit_keys STORE CRATE: "INPUT_KEY RESULT_KEY" of CRATE's lib in STORE (explain record, manifest).
+# unit_keys STORE CRATE [KIND]: "INPUT_KEY RESULT_KEY" of CRATE's unit of KIND (default lib) in
+# STORE (explain record, manifest).
 unit_keys() {
-  python3 - "$1" "$2" <<'PY' || fail "no manifest of $2 in $1"
+  python3 - "$1" "$2" "${3:-lib}" <<'PY' || fail "no manifest of $2 in $1"
 import json, sys
-store, crate = sys.argv[1:]
-ik = json.load(open(f"{store}/explain/{crate}.lib.json"))["input_key"]
+store, crate, kind = sys.argv[1:]
+ik = json.load(open(f"{store}/explain/{crate}.{kind}.json"))["input_key"]
 manifest = open(f"{store}/manifests/{ik[:2]}/{ik}.json", "rb").read()
 # A signing store keeps the signature after each object: "CRSIG2" + 32 + 8 + 64 bytes.
 if manifest[-110:-104] == b"CRSIG2":
@@ -396,10 +397,11 @@ print(ik, json.loads(manifest)["candidates"][0]["key"])
 PY
 }
 
-# entry_of STORE CRATE: the entry file of CRATE's lib that STORE's manifest leads to.
+# entry_of STORE CRATE [KIND]: the entry file of CRATE's unit of KIND (default lib) that STORE's
+# manifest leads to.
 entry_of() {
   local key path
-  key=$(unit_keys "$1" "$2") key=${key#* }
+  key=$(unit_keys "$1" "$2" "${3:-lib}") key=${key#* }
   path=$1/entries/${key%/*}/${key:17:2}/${key#*/}.entry
   [ -f "$path" ] || fail "no entry of $2 at $path"
   echo "$path"
