@@ -1,12 +1,9 @@
 #include "manager/publish.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
@@ -25,19 +22,7 @@ DirFd open_subdir(int parent, const std::string& name) {
   return DirFd(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
 
-std::vector<std::string> list(int dir) {
-  std::vector<std::string> names;
-  int fd = ::dup(dir);
-  DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
-  if (!d) return names;
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> list(int dir) { return names_in(dir).value_or(std::vector<std::string>{}); }
 
 // "<64 hex><suffix>" -> the digest.
 std::optional<std::string> digest_named(const std::string& file, const std::string& suffix) {
@@ -48,21 +33,7 @@ std::optional<std::string> digest_named(const std::string& file, const std::stri
 }
 
 std::string read_produced(int dir, const std::string& name, uid_t producer, uint64_t max_bytes) {
-  DirFd file(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  if (file.get() < 0) throw std::runtime_error(std::strerror(errno));
-  struct stat st {};
-  if (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) throw std::runtime_error("not a regular file");
-  if (st.st_uid != producer) throw std::runtime_error("not a file of the build user's");
-  if (static_cast<uint64_t>(st.st_size) > max_bytes) throw std::runtime_error("over its size bound");
-  std::string bytes(static_cast<size_t>(st.st_size), '\0');
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::read(file.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error("short read");
-    done += static_cast<size_t>(n);
-  }
-  return bytes;
+  return read_file_of(dir, name, producer, "the build user's", max_bytes);
 }
 
 // Every blob of an entry, checked as it is decoded, kept to be encoded again.

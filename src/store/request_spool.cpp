@@ -1,6 +1,5 @@
 #include "store/request_spool.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -92,21 +91,6 @@ DirFd open_box(const StoreLayout& layout, uid_t owner) {
   return box;
 }
 
-std::string read_at(int dir, const std::string& name, uid_t sender) {
-  int fd = ::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw std::runtime_error(std::strerror(errno));
-  DirFd closer(fd);  // closes the file too
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) throw std::runtime_error("not a regular file");
-  if (st.st_uid != sender) throw std::runtime_error("not a file of the user its name says");
-  if (static_cast<uint64_t>(st.st_size) > kMaxRequestBytes) throw std::runtime_error("over 1 MiB");
-  std::string bytes(static_cast<size_t>(st.st_size) + 1, '\0');
-  ssize_t n = ::read(fd, bytes.data(), bytes.size());
-  if (n < 0 || static_cast<uint64_t>(n) > kMaxRequestBytes) throw std::runtime_error("unreadable or over 1 MiB");
-  bytes.resize(static_cast<size_t>(n));
-  return bytes;
-}
-
 }  // namespace
 
 bool submit_request(const StoreLayout& layout, const BuildRequest& request) {
@@ -154,8 +138,7 @@ void create_request_box(const StoreLayout& layout) {
 DrainResult drain_requests(const StoreLayout& layout, size_t per_sender) {
   DirFd box = open_box(layout, ::geteuid());
   if (box.get() < 0) throw std::runtime_error(layout.requests_dir() + " is not a drop box of this user's (mode 1733)");
-  int listing_fd = ::openat(box.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR* listing = listing_fd < 0 ? nullptr : ::fdopendir(listing_fd);
+  auto listing = names_in(box.get());
   if (!listing) throw std::runtime_error(errno_text("cannot list " + layout.requests_dir()));
 
   struct Pending {
@@ -170,9 +153,7 @@ DrainResult drain_requests(const StoreLayout& layout, size_t per_sender) {
     result.refused.push_back(file.substr(0, 80) + ": " + why);
   };
   int64_t now = static_cast<int64_t>(std::time(nullptr));
-  while (dirent* d = ::readdir(listing)) {
-    std::string file = d->d_name;
-    if (file == "." || file == "..") continue;
+  for (const std::string& file : *listing) {
     struct stat st {};
     if (::fstatat(box.get(), file.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (file.front() == '.' && file.size() > 4 && file.compare(file.size() - 4, 4, ".tmp") == 0) {
@@ -187,7 +168,6 @@ DrainResult drain_requests(const StoreLayout& layout, size_t per_sender) {
     }
     by_sender[name->sender].push_back({file, *name, st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec});
   }
-  ::closedir(listing);
 
   std::vector<std::pair<int64_t, DrainedRequest>> taken;
   std::set<std::string> seen;
@@ -201,7 +181,7 @@ DrainResult drain_requests(const StoreLayout& layout, size_t per_sender) {
       }
       ++count;
       try {
-        std::string bytes = read_at(box.get(), p.file, sender);
+        std::string bytes = read_file_of(box.get(), p.file, sender, "the user its name says", kMaxRequestBytes);
         if (sha256_hex(bytes).substr(0, 32) != p.name.digest) throw std::runtime_error("content does not match its name");
         BuildRequest request = parse_request(bytes);
         ::unlinkat(box.get(), p.file.c_str(), 0);

@@ -6,8 +6,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include "util/units.h"
 
 namespace cratecache {
 namespace {
@@ -80,6 +85,43 @@ DirFd open_dir_beneath(int base_fd, std::string_view relative) {
 int create_fresh_file(int dir_fd, const std::string& name) {
   ::unlinkat(dir_fd, name.c_str(), 0);
   return ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+std::optional<std::vector<std::string>> names_in(int dir_fd) {
+  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
+  if (!d) {
+    if (fd >= 0) ::close(fd);
+    return std::nullopt;
+  }
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string read_file_of(int dir_fd, const std::string& name, uid_t owner, const std::string& whose,
+                         uint64_t max_bytes) {
+  int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(std::strerror(errno));
+  DirFd file(fd);  // closes it, a file or not
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) throw std::runtime_error("not a regular file");
+  if (st.st_uid != owner) throw std::runtime_error("not a file of " + whose);
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) throw std::runtime_error("over " + human_bytes(max_bytes));
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("short read");
+    done += static_cast<size_t>(n);
+  }
+  return bytes;
 }
 
 }  // namespace cratecache

@@ -1,10 +1,16 @@
 #pragma once
 // Creating files under a directory without following a symlink anywhere below it: an out-dir can
 // hold links that an earlier build script (an adversary) put there, and a stored name like
-// `sub/x` must not land where `sub` points.
+// `sub/x` must not land where `sub` points. And reading what another user left in a directory
+// (warm's scratch store, the requests drop box) the same way.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cratecache {
 
@@ -40,5 +46,16 @@ DirFd open_dir_beneath(int base_fd, std::string_view relative);
 // name is unlinked first (never written through a hard link into another tree) and a symlink is
 // never followed (O_CREAT | O_EXCL). Returns -1 with errno set on failure.
 int create_fresh_file(int dir_fd, const std::string& name);
+
+// The names in the directory `dir_fd` (even one opened O_PATH), sorted; nullopt when it cannot be
+// listed.
+std::optional<std::vector<std::string>> names_in(int dir_fd);
+
+// File `name` (one component) in `dir_fd`, made by another user: opened without following a link
+// and without waiting (a FIFO), read only when it is a regular file of `owner` of at most
+// `max_bytes`. Throws std::runtime_error saying what is wrong; `whose` names the owner it had to
+// be ("the build user's").
+std::string read_file_of(int dir_fd, const std::string& name, uid_t owner, const std::string& whose,
+                         uint64_t max_bytes);
 
 }  // namespace cratecache
