@@ -2,9 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +10,6 @@
 #include <memory>
 #include <stdexcept>
 
-#include "util/beneath.h"
 #include "util/digest.h"
 #include "util/fs.h"
 
@@ -53,52 +50,7 @@ void list_dir(int dir_fd, const std::string& dir_path, const std::string& relati
   }
 }
 
-// One component at a time from an O_PATH descriptor of the root: `..` goes back to the directory
-// it came from (nothing below the root was a link), never above the root.
-int walk_beneath(int root_fd, std::string_view relative) {
-  std::vector<DirFd> stack;
-  stack.emplace_back(::fcntl(root_fd, F_DUPFD_CLOEXEC, 0));
-  if (stack.back().get() < 0) return -1;
-  size_t start = 0;
-  while (start <= relative.size()) {
-    size_t slash = relative.find('/', start);
-    if (slash == std::string_view::npos) slash = relative.size();
-    std::string name(relative.substr(start, slash - start));
-    start = slash + 1;
-    if (name.empty() || name == ".") continue;
-    if (name == "..") {
-      if (stack.size() == 1) return errno = EXDEV, -1;
-      stack.pop_back();
-      continue;
-    }
-    int fd = ::openat(stack.back().get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return -1;
-    DirFd next(fd);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return -1;
-    if (S_ISLNK(st.st_mode)) return errno = ELOOP, -1;
-    if (start <= relative.size() && !S_ISDIR(st.st_mode)) return errno = ENOTDIR, -1;
-    stack.push_back(std::move(next));
-  }
-  return stack.size() == 1 ? ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0) : stack.back().release();
-}
-
 }  // namespace
-
-int open_path_beneath(const std::string& root, std::string_view relative) {
-  DirFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (root_fd.get() < 0) return -1;
-  std::string rest(relative.empty() ? "." : relative);
-#ifdef SYS_openat2
-  open_how how{};
-  how.flags = O_PATH | O_CLOEXEC;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
-  int fd = static_cast<int>(::syscall(SYS_openat2, root_fd.get(), rest.c_str(), &how, sizeof how));
-  // ENOSYS: an old kernel; EAGAIN: a concurrent rename. The walk answers both.
-  if (fd >= 0 || (errno != ENOSYS && errno != EAGAIN)) return fd;
-#endif
-  return walk_beneath(root_fd.get(), rest);
-}
 
 std::vector<TreeFile> tree_files(const std::string& dir, const DirFilter& skip_dir) {
   std::vector<TreeFile> files;

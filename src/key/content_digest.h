@@ -21,14 +21,6 @@ bool is_tree_digest(std::string_view digest);
 // file nor a directory (a FIFO, device or socket is never opened).
 std::string content_digest(const std::string& path);
 
-// `relative` (components; `.`, `..` and empty ones allowed) beneath the directory `root`, which
-// is followed, without following a symlink at or below any component of `relative`, nor climbing
-// above `root`: an O_PATH descriptor (the file is not opened for reading: a FIFO or device is not
-// woken), or -1 with errno: ENOENT or ENOTDIR when nothing is there, ELOOP for a symlink on the
-// way or at the end, EXDEV for a climb above `root`. openat2(RESOLVE_BENEATH |
-// RESOLVE_NO_SYMLINKS), else a walk of O_NOFOLLOW opens.
-int open_path_beneath(const std::string& root, std::string_view relative);
-
 // The regular files under `dir` (symlinks to files included, symlinks to directories not
 // entered), sorted by relative path, with their stat, without entering the subdirectories for
 // which `skip_dir` (given a relative path) is true. Throws std::runtime_error when a directory

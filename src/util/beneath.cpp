@@ -19,10 +19,10 @@ namespace {
 
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
 
-int openat2_beneath(int base_fd, const std::string& relative) {
+int openat2_beneath(int base_fd, const std::string& relative, int flags) {
 #ifdef SYS_openat2
   open_how how{};
-  how.flags = kDirFlags;
+  how.flags = static_cast<uint64_t>(flags);
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
   return static_cast<int>(::syscall(SYS_openat2, base_fd, relative.c_str(), &how, sizeof how));
 #else
@@ -42,6 +42,36 @@ DirFd open_component(int dir_fd, const std::string& name, std::string_view whole
     throw SymlinkBeneath("not a directory (a symlink?): " + name + " in " + std::string(whole));
   }
   throw std::runtime_error("cannot open " + std::string(whole) + ": " + std::strerror(errno));
+}
+
+// One component at a time from an O_PATH descriptor of the root: `..` goes back to the directory
+// it came from (nothing below the root was a link), never above the root.
+int walk_beneath(int root_fd, std::string_view relative) {
+  std::vector<DirFd> stack;
+  stack.emplace_back(::fcntl(root_fd, F_DUPFD_CLOEXEC, 0));
+  if (stack.back().get() < 0) return -1;
+  size_t start = 0;
+  while (start <= relative.size()) {
+    size_t slash = relative.find('/', start);
+    if (slash == std::string_view::npos) slash = relative.size();
+    std::string name(relative.substr(start, slash - start));
+    start = slash + 1;
+    if (name.empty() || name == ".") continue;
+    if (name == "..") {
+      if (stack.size() == 1) return errno = EXDEV, -1;
+      stack.pop_back();
+      continue;
+    }
+    int fd = ::openat(stack.back().get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return -1;
+    DirFd next(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return -1;
+    if (S_ISLNK(st.st_mode)) return errno = ELOOP, -1;
+    if (start <= relative.size() && !S_ISDIR(st.st_mode)) return errno = ENOTDIR, -1;
+    stack.push_back(std::move(next));
+  }
+  return stack.size() == 1 ? ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0) : stack.back().release();
 }
 
 }  // namespace
@@ -66,7 +96,7 @@ int DirFd::release() {
 
 DirFd open_dir_beneath(int base_fd, std::string_view relative) {
   std::string path(relative);
-  int fd = openat2_beneath(base_fd, path);
+  int fd = openat2_beneath(base_fd, path, kDirFlags);
   if (fd >= 0) return DirFd(fd);
   // ELOOP is a link; ENOENT a component to create; ENOSYS an old kernel; EAGAIN a concurrent
   // rename. The walk gives the answer in every case.
@@ -85,6 +115,16 @@ DirFd open_dir_beneath(int base_fd, std::string_view relative) {
 int create_fresh_file(int dir_fd, const std::string& name) {
   ::unlinkat(dir_fd, name.c_str(), 0);
   return ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+int open_path_beneath(const std::string& root, std::string_view relative) {
+  DirFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (root_fd.get() < 0) return -1;
+  std::string rest(relative.empty() ? "." : relative);
+  int fd = openat2_beneath(root_fd.get(), rest, O_PATH | O_CLOEXEC);
+  // ENOSYS: an old kernel; EAGAIN: a concurrent rename. The walk answers both.
+  if (fd >= 0 || (errno != ENOSYS && errno != EAGAIN)) return fd;
+  return walk_beneath(root_fd.get(), rest);
 }
 
 std::optional<std::vector<std::string>> names_in(int dir_fd) {

@@ -47,6 +47,14 @@ DirFd open_dir_beneath(int base_fd, std::string_view relative);
 // never followed (O_CREAT | O_EXCL). Returns -1 with errno set on failure.
 int create_fresh_file(int dir_fd, const std::string& name);
 
+// `relative` (components; `.`, `..` and empty ones allowed) beneath the directory `root`, which
+// is followed, without following a symlink at or below any component of `relative`, nor climbing
+// above `root`: an O_PATH descriptor (the file is not opened for reading: a FIFO or device is not
+// woken), or -1 with errno: ENOENT or ENOTDIR when nothing is there, ELOOP for a symlink on the
+// way or at the end, EXDEV for a climb above `root`. openat2(RESOLVE_BENEATH |
+// RESOLVE_NO_SYMLINKS), else a walk of O_NOFOLLOW opens.
+int open_path_beneath(const std::string& root, std::string_view relative);
+
 // The names in the directory `dir_fd` (even one opened O_PATH), sorted; nullopt when it cannot be
 // listed.
 std::optional<std::vector<std::string>> names_in(int dir_fd);

@@ -25,6 +25,7 @@
 #include "key/manifest.h"
 #include "scratch_dir.h"
 #include "store/stats.h"
+#include "util/beneath.h"
 #include "util/digest.h"
 #include "util/fs.h"
 
