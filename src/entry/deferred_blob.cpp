@@ -77,7 +77,7 @@ bool link_entry(const std::string& entry_path, const std::string& link_path) {
 }
 
 std::string deferred_blob_digest(const std::string& entry_path, const std::string& name) {
-  for (const Blob& blob : peek_entry_blobs(read_file(entry_path))) {
+  for (const Blob& blob : peek_entry_header(read_file(entry_path)).blobs) {
     if (blob.name == name) return blob.digest;
   }
   throw CorruptEntry(entry_path + " has no " + name);

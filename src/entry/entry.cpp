@@ -217,10 +217,11 @@ EntryInfo check_entry(std::string_view bytes) {
   return decode_entry(bytes, sink);
 }
 
-std::vector<Blob> peek_entry_blobs(std::string_view bytes) {
-  std::vector<Blob> out;
-  for (auto& [blob, size] : parse_header(bytes).blobs) out.push_back(std::move(blob));
-  return out;
+EntryHeader peek_entry_header(std::string_view bytes) {
+  ParsedHeader parsed = parse_header(bytes);
+  EntryHeader header{std::move(parsed.info), {}};
+  for (auto& [blob, size] : parsed.blobs) header.blobs.push_back(std::move(blob));
+  return header;
 }
 
 std::optional<EntryInfo> read_entry_info(const std::string& path) {

@@ -89,7 +89,11 @@ EntryInfo peek_entry_info(std::string_view bytes);
 // The same from an entry file, reading only its header: a store of many GiB is listed without
 // reading its payloads. nullopt for a file that is not an intact entry.
 std::optional<EntryInfo> read_entry_info(const std::string& path);
-// The blobs' headers (no data), from the digest-checked header alone.
-std::vector<Blob> peek_entry_blobs(std::string_view bytes);
+// The digest-checked header alone: what the entry is and its blobs' headers (no data).
+struct EntryHeader {
+  EntryInfo info;
+  std::vector<Blob> blobs;
+};
+EntryHeader peek_entry_header(std::string_view bytes);
 
 }  // namespace cratecache

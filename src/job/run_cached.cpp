@@ -131,13 +131,14 @@ bool Attempt::serve_hit(Tiers tiers) {
   try {
     // A manifest may lead to an intact entry of another unit (written by anyone who can write it):
     // its crate, kind and file names must be this job's before anything is written.
-    EntryInfo info = peek_entry_info(entry->bytes());
+    EntryHeader header = peek_entry_header(entry->bytes());
+    const EntryInfo& info = header.info;
     if (info.crate_name != job_.entry_crate() || info.unit_kind != job_.kind()) {
       count_error("wrong_entry", fmt::format("ignoring a stored entry of {} ({}) found for {} ({})", info.crate_name,
                                              info.unit_kind, job_.name(), job_.kind()));
       return false;
     }
-    for (const Blob& blob : peek_entry_blobs(entry->bytes())) {
+    for (const Blob& blob : header.blobs) {
       if (is_message_blob(blob) || job_.expects_output(blob.name)) continue;
       count_error("wrong_entry", fmt::format("ignoring a stored entry of {} with a file it does not write: {}",
                                              job_.name(), blob.name.substr(0, 100)));

@@ -84,7 +84,7 @@ TEST_F(PublishTest, AClaimedDigestIsReplacedByTheComputedOne) {
   publish();
   auto bytes = published(Kind::kEntry, entry);
   ASSERT_TRUE(bytes);
-  auto blobs = peek_entry_blobs(*bytes);
+  auto blobs = peek_entry_header(*bytes).blobs;
   ASSERT_EQ(blobs.size(), 1u);
   EXPECT_EQ(blobs[0].digest, sha256_hex("the real bytes"));
 }
