@@ -5,7 +5,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libssl-dev libzstd-dev liblz4-dev libcurl4-openssl-dev libhiredis-dev libsqlite3-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libxxhash-dev
-  libgtest-dev libbenchmark-dev curl python3 zstd lz4 util-linux mount gdb
+  libgtest-dev libbenchmark-dev curl python3 zstd lz4 util-linux mount gdb xfsprogs btrfs-progs e2fsprogs
 )
 "$(dirname "$0")/apt-install.sh" "${packages[@]}"
 if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then

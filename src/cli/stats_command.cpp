@@ -20,7 +20,7 @@ json stats_document(const Config& config) {
   StoreUsage usage = store.usage();
   json doc = {{"hits", 0},        {"misses", 0},          {"not_cached", json::object()},
               {"errors", json::object()}, {"hits_by_kind", json::object()}, {"misses_by_kind", json::object()},
-              {"single_flight_waits", 0}, {"remote_hits", 0}, {"remote_uploads", 0},
+              {"single_flight_waits", 0}, {"remote_hits", 0}, {"remote_uploads", 0}, {"cloned_bytes", 0},
               {"entries", usage.entries}, {"bytes", usage.bytes}, {"max_size", config.max_size},
               {"evicted", 0},     {"time_saved_s", 0.0},  {"cache_dir", config.dir},
               {"read_only", config.store_read_only()}};
@@ -42,7 +42,7 @@ json stats_document(const Config& config) {
     } else if (dot != std::string::npos && group == "misses") {
       doc["misses_by_kind"][name.substr(dot + 1)] = value;
     } else if (name == "hits" || name == "misses" || name == "evicted" || name == "single_flight_waits" ||
-               name == "remote_hits" || name == "remote_uploads") {
+               name == "remote_hits" || name == "remote_uploads" || name == "cloned_bytes") {
       doc[name] = value;
     }
   }
@@ -74,6 +74,8 @@ int print_stats(const Config& config, bool as_json) {
   fmt::print("Entries                {}\n", doc["entries"].get<uint64_t>());
   fmt::print("Size                   {} of {}\n", human_bytes(doc["bytes"]), human_bytes(config.max_size));
   fmt::print("Time saved             {:.1f} s\n", doc["time_saved_s"].get<double>());
+  // Outputs a hit shares with the store's entries (a filesystem with reflinks): not written.
+  if (doc["cloned_bytes"] > 0) fmt::print("Served by clones       {}\n", human_bytes(doc["cloned_bytes"]));
   if (!doc["toolchains"].empty()) fmt::print("Per toolchain\n");
   for (const auto& t : doc["toolchains"]) {
     fmt::print("  {:<36} {:>6} entries  {}\n", t["release"].get<std::string>().empty() ? t["id"].get<std::string>()

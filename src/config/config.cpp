@@ -46,12 +46,13 @@ void apply(Config& config, const std::string& name, const std::string& value, co
     } else if (name == "read_only") {
       config.read_only = parse_bool(value);
     } else if (name == "compression") {
-      config.compression.codec = parse_codec(value);
+      config.compression.clone_when_possible = value == "auto";
+      if (value != "auto") config.compression.codec = parse_codec(value);
     } else if (name == "compression_level") {
       int level = std::stoi(value);
       if (level < 0 || level > 19) throw std::invalid_argument("zstd's level: 1 to 19, or 0 for none");
       // 0 meant "stored raw" before codecs could be chosen; it still does.
-      if (level == 0) config.compression.codec = Codec::kNone;
+      if (level == 0) config.compression = {Codec::kNone, config.compression.zstd_level, false};
       config.compression.zstd_level = level == 0 ? config.compression.zstd_level : level;
     } else if (name == "lock_timeout") {
       double seconds = std::stod(value);

@@ -21,7 +21,8 @@ struct Config {
                                         // this process cannot write to it (a read-only mount,
                                         // another user's); used read-only, saying what it does
                                         // not store
-  Compression compression;              // CRATECACHE_COMPRESSION / compression: lz4, zstd, none;
+  Compression compression;              // CRATECACHE_COMPRESSION / compression: auto, lz4, zstd,
+                                        // aligned, none;
                                         // CRATECACHE_COMPRESSION_LEVEL / compression_level: zstd's
   std::string log_file;                 // CRATECACHE_LOG / log_file
   uint64_t lock_timeout_ms = 600000;    // CRATECACHE_LOCK_TIMEOUT (seconds) / lock_timeout

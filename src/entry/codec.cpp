@@ -76,6 +76,8 @@ const char* codec_name(Codec codec) {
       return "lz4";
     case Codec::kZstd:
       return "zstd";
+    case Codec::kAligned:
+      return "aligned";
   }
   return "none";
 }
@@ -84,7 +86,8 @@ Codec parse_codec(std::string_view name) {
   if (name == "none") return Codec::kNone;
   if (name == "lz4") return Codec::kLz4;
   if (name == "zstd") return Codec::kZstd;
-  throw std::invalid_argument("expected lz4, zstd or none");
+  if (name == "aligned") return Codec::kAligned;
+  throw std::invalid_argument("expected lz4, zstd, aligned or none");
 }
 
 std::string compress_parts(const std::vector<std::string_view>& parts, const Compression& compression) {

@@ -11,15 +11,20 @@ namespace cratecache {
 
 // lz4 (the default) decompresses about 3x faster than zstd here, for a store about 1.5x larger;
 // the hit path is decompression-bound on large rlibs. zstd for a smaller store and fewer bytes
-// to the remote tier; none: a hit is a plain copy, for the largest store.
-enum class Codec { kNone, kLz4, kZstd };
+// to the remote tier; none: a hit is a plain copy, for the largest store. aligned: raw, each blob
+// starting on a clone block (util/clone.h), so that a hit on a filesystem with reflinks clones
+// its outputs instead of writing them.
+enum class Codec { kNone, kLz4, kZstd, kAligned };
 
 struct Compression {
   Codec codec = Codec::kLz4;
   int zstd_level = 3;
+  // "auto", the default: aligned where the store's filesystem can clone, else `codec`.
+  bool clone_when_possible = true;
 };
 
-const char* codec_name(Codec codec);  // "none", "lz4", "zstd": the entry header's "compression"
+// "none", "lz4", "zstd", "aligned": the entry header's "compression"
+const char* codec_name(Codec codec);
 // Throws std::invalid_argument for an unknown name.
 Codec parse_codec(std::string_view name);
 
@@ -28,7 +33,8 @@ Codec parse_codec(std::string_view name);
 // build's critical path. Never called with Codec::kNone.
 std::string compress_parts(const std::vector<std::string_view>& parts, const Compression& compression);
 
-// Yields a stored payload in bounded chunks: slices of a raw payload, or decompressed output of
+// Yields a stored payload in bounded chunks (not for Codec::kAligned, whose blobs are read in
+// place): slices of a raw payload, or decompressed output of
 // one or more frames. Throws CorruptEntry on malformed input.
 class PayloadStream {
  public:

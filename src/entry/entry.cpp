@@ -6,12 +6,14 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <nlohmann/json.hpp>
 
 #include <fmt/core.h>
 
 #include "entry/codec.h"
+#include "util/clone.h"
 #include "util/digest.h"
 
 namespace cratecache {
@@ -21,6 +23,8 @@ using nlohmann::json;
 
 constexpr char kMagic[8] = {'C', 'R', 'C', 'A', 'C', 'H', 'E', '1'};
 constexpr size_t kDigestSize = 32;
+// An aligned blob is checked and handed on in chunks that stay in cache between the two.
+constexpr size_t kInPlaceChunk = 1 << 20;
 
 std::string xxh3_hex(XXH128_hash_t h) { return fmt::format("{:016x}{:016x}", h.high64, h.low64); }
 
@@ -38,6 +42,18 @@ void check_sizes(const Blob& blob, uint64_t size, uint64_t& total) {
   if (size > cap) throw Error(fmt::format("blob {} of {} bytes is over the bound of {}", blob.name, size, cap));
   total += size;  // no overflow: each term is at most kMaxBlobBytes, and the sum is checked each time
   if (total > kMaxEntryBytes) throw Error(fmt::format("entry over the bound of {} bytes", kMaxEntryBytes));
+}
+
+// Where each blob of `sizes` begins in an aligned entry whose payload begins at `payload_offset`.
+std::vector<uint64_t> aligned_offsets(const std::vector<uint64_t>& sizes, uint64_t payload_offset) {
+  std::vector<uint64_t> offsets;
+  uint64_t at = payload_offset;
+  for (uint64_t size : sizes) {
+    at = (at + kCloneBlock - 1) / kCloneBlock * kCloneBlock;
+    offsets.push_back(at);
+    at += size;
+  }
+  return offsets;
 }
 
 }  // namespace
@@ -62,7 +78,8 @@ std::string encode_entry(Entry& entry, const Compression& compression) {
     parts.push_back(b.data);
     total += b.data.size();
   }
-  bool compressed = compression.codec != Codec::kNone;
+  const bool aligned = compression.codec == Codec::kAligned;
+  const bool compressed = compression.codec != Codec::kNone && !aligned;
   std::string compressed_payload;
   XXH3_state_t* state = XXH3_createState();
   if (state == nullptr) throw std::runtime_error("xxh3: out of memory");
@@ -71,7 +88,7 @@ std::string encode_entry(Entry& entry, const Compression& compression) {
   if (compressed) {
     compressed_payload = compress_parts(parts, compression);
     XXH3_128bits_update(state, compressed_payload.data(), compressed_payload.size());
-  } else {
+  } else if (!aligned) {
     for (const auto& b : entry.blobs) XXH3_128bits_update(state, b.data.data(), b.data.size());
   }
   json header_doc = {{"blobs", blobs},
@@ -81,11 +98,29 @@ std::string encode_entry(Entry& entry, const Compression& compression) {
                      {"compile_ms", entry.compile_ms},
                      {"compression", codec_name(compression.codec)},
                      {"payload_xxh3", xxh3_hex(XXH3_128bits_digest(state))}};
-  std::string header = header_doc.dump(-1, ' ', false, json::error_handler_t::replace);
+  auto dump = [&] { return header_doc.dump(-1, ' ', false, json::error_handler_t::replace); };
+  std::vector<uint64_t> offsets;  // aligned: of each blob in the file
+  if (aligned) {
+    // The header holds the payload's checksum and its size places the payload: the checksum has
+    // a fixed width, so the payload is placed first, with the header's final size.
+    size_t payload_offset = sizeof kMagic + sizeof(uint32_t) + dump().size() + kDigestSize;
+    std::vector<uint64_t> sizes;
+    for (const auto& b : entry.blobs) sizes.push_back(b.data.size());
+    offsets = aligned_offsets(sizes, payload_offset);
+    static const std::string zeros(kCloneBlock, '\0');
+    uint64_t at = payload_offset;
+    for (size_t i = 0; i < entry.blobs.size(); ++i) {
+      XXH3_128bits_update(state, zeros.data(), offsets[i] - at);
+      XXH3_128bits_update(state, entry.blobs[i].data.data(), entry.blobs[i].data.size());
+      at = offsets[i] + entry.blobs[i].data.size();
+    }
+    header_doc["payload_xxh3"] = xxh3_hex(XXH3_128bits_digest(state));
+  }
+  std::string header = dump();
 
   std::string out;
   out.reserve(sizeof kMagic + sizeof(uint32_t) + header.size() + kDigestSize +
-              (compressed ? compressed_payload.size() : total));
+              (compressed ? compressed_payload.size() : total + entry.blobs.size() * kCloneBlock));
   out.append(kMagic, sizeof kMagic);
   uint32_t header_size = static_cast<uint32_t>(header.size());
   out.append(reinterpret_cast<const char*>(&header_size), sizeof header_size);
@@ -94,7 +129,10 @@ std::string encode_entry(Entry& entry, const Compression& compression) {
   if (compressed) {
     out += compressed_payload;
   } else {
-    for (const auto& b : entry.blobs) out += b.data;
+    for (size_t i = 0; i < entry.blobs.size(); ++i) {
+      if (aligned) out.resize(offsets[i], '\0');
+      out += entry.blobs[i].data;
+    }
   }
   return out;
 }
@@ -174,19 +212,48 @@ EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
       xxh3_hex(XXH3_128bits(stored.data(), stored.size())) != parsed.payload_checksum) {
     throw CorruptEntry("payload checksum mismatch");
   }
-  PayloadStream payload(stored, parsed.codec);
+  const bool aligned = parsed.codec == Codec::kAligned;
+  std::vector<uint64_t> offsets;
+  if (aligned) {
+    std::vector<uint64_t> sizes;
+    for (const auto& b : blobs) sizes.push_back(b.second);
+    offsets = aligned_offsets(sizes, parsed.payload_offset);
+    uint64_t end = parsed.payload_offset;
+    for (size_t i = 0; i < blobs.size(); ++i) {
+      // One encoding per entry: every byte is a blob's or a zero between them.
+      if (offsets[i] > bytes.size() ||
+          bytes.substr(end, offsets[i] - end).find_first_not_of('\0') != std::string_view::npos) {
+        throw CorruptEntry("bad padding in an aligned payload");
+      }
+      end = offsets[i] + blobs[i].second;
+    }
+    if (end != bytes.size()) throw CorruptEntry("payload length is not what the header says");
+  }
+  std::optional<PayloadStream> payload;
+  if (!aligned) payload.emplace(stored, parsed.codec);
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> checksum(XXH3_createState(), &XXH3_freeState);
   for (auto it = blobs.begin(); it != blobs.end(); ++it) {
     // Nothing wanted is left: the rest is neither decompressed nor checked now.
     if (std::all_of(it, blobs.end(), [&](const auto& b) { return sink.defers(b.first); })) return parsed.info;
-    const auto& [blob, size] = *it;
+    auto [blob, size] = *it;
+    std::string_view in_place;  // aligned: the blob's bytes, read where they are
+    if (aligned) {
+      blob.in_place = Blob::Range{offsets[it - blobs.begin()], size};
+      in_place = bytes.substr(blob.in_place->offset, size);
+    }
     const bool wanted = !sink.defers(blob);
     if (wanted) sink.begin(blob);
     XXH3_state_t* state = checksum.get();
     XXH3_128bits_reset(state);
     uint64_t left = size;
     while (left > 0) {
-      std::string_view chunk = payload.next(left);
+      std::string_view chunk;
+      if (payload) {
+        chunk = payload->next(left);
+      } else {
+        chunk = in_place.substr(0, kInPlaceChunk);
+        in_place.remove_prefix(chunk.size());
+      }
       if (chunk.empty()) {
         if (wanted) sink.abandon();
         throw CorruptEntry("payload shorter than header says");
@@ -201,7 +268,7 @@ EntryInfo decode_entry(std::string_view bytes, BlobSink& sink) {
     }
     if (wanted) sink.end();
   }
-  if (!payload.finished()) throw CorruptEntry("payload longer than header says");
+  if (payload && !payload->finished()) throw CorruptEntry("payload longer than header says");
   return parsed.info;
 }
 

@@ -3,7 +3,8 @@
 //
 // Encoding: "CRCACHE1" | u32 header size | header (JSON) | 32-byte SHA-256 of the header |
 //           the blobs concatenated in header order, raw or as lz4 or zstd frames (one per 8 MiB
-//           segment, up to one per core, compressed in parallel; see codec.h).
+//           segment, up to one per core, compressed in parallel; see codec.h), or, aligned,
+//           each raw blob at the next multiple of kCloneBlock in the file, zeros between.
 // The header lists each blob's name, mode, size, XXH3-128 checksum and SHA-256, and the XXH3-128
 // of the stored payload. A read checks the header's SHA-256 and each blob's XXH3 (corruption
 // detection at memory speed on the hit path), or the payload's when a blob is deferred;
@@ -26,6 +27,13 @@ struct Blob {
   std::string data;
   std::string digest;    // SHA-256 of data; filled by encode/decode
   std::string checksum;  // XXH3-128 of data; filled by encode/decode
+  // Where the data lies in the entry when stored raw from a clone block on (Codec::kAligned): a
+  // hit may clone it from the entry's file. Filled by decode.
+  struct Range {
+    uint64_t offset = 0;
+    uint64_t size = 0;
+  };
+  std::optional<Range> in_place = std::nullopt;
 };
 
 struct Entry {

@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
 
 #include "util/beneath.h"
+#include "util/clone.h"
 #include "util/digest.h"
 #include "util/fs.h"
 
@@ -28,13 +30,14 @@ void write_out(int fd, std::string_view rest) {
 class MaterialiseSink : public BlobSink {
  public:
   MaterialiseSink(const std::string& dir, const PathNormaliser& normaliser, StatCache& digests, Replay& replay,
-                  const std::string& deferred, bool trust_digests)
+                  const std::string& deferred, bool trust_digests, int clone_source)
       : dir_(dir),
         normaliser_(normaliser),
         digests_(digests),
         replay_(replay),
         deferred_(deferred),
-        trust_digests_(trust_digests) {}
+        trust_digests_(trust_digests),
+        clone_source_(clone_source) {}
   ~MaterialiseSink() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -45,6 +48,7 @@ class MaterialiseSink : public BlobSink {
     if (!trust_digests_) sha256_.emplace();
     if (is_in_memory_blob(blob_)) return;
     open_output();
+    if (blob_.in_place && clone_source_ >= 0) clone();
   }
 
   void data(const char* bytes, size_t size) override {
@@ -53,6 +57,10 @@ class MaterialiseSink : public BlobSink {
       text_.append(bytes, size);
       return;
     }
+    size_t skipped = static_cast<size_t>(std::min<uint64_t>(cloned_left_, size));
+    cloned_left_ -= skipped;
+    bytes += skipped;
+    size -= skipped;
     while (size > 0) {
       ssize_t n = ::write(fd_, bytes, size);
       if (n < 0 && errno == EINTR) continue;
@@ -104,6 +112,19 @@ class MaterialiseSink : public BlobSink {
   }
 
  private:
+  // Clones the blob's whole blocks; data() then writes only the rest. After a first failure (the
+  // out-dir on another filesystem, say) the remaining blobs are written without trying.
+  void clone() {
+    uint64_t whole = blob_.in_place->size / kCloneBlock * kCloneBlock;
+    if (whole == 0) return;
+    if (!clone_range(clone_source_, blob_.in_place->offset, fd_, whole) || ::lseek(fd_, static_cast<off_t>(whole), SEEK_SET) < 0) {
+      clone_source_ = -1;
+      return;
+    }
+    cloned_left_ = whole;
+    replay_.cloned_bytes += whole;
+  }
+
   // The out-dir itself may be reached through links (the user's choice); nothing below it is.
   int dir_fd() {
     if (dir_fd_.get() < 0) {
@@ -151,6 +172,8 @@ class MaterialiseSink : public BlobSink {
   Replay& replay_;
   const std::string& deferred_;
   const bool trust_digests_;
+  int clone_source_;
+  uint64_t cloned_left_ = 0;  // bytes of the current blob that data() must not write
   std::optional<Sha256> sha256_;
   Blob blob_;
   std::string text_;
@@ -178,9 +201,9 @@ bool is_safe_entry_name(const std::string& name) {
 }
 
 Replay materialise(std::string_view entry_bytes, const std::string& dir, const PathNormaliser& normaliser,
-                   StatCache& digests, const std::string& deferred, bool trust_digests) {
+                   StatCache& digests, const std::string& deferred, bool trust_digests, int clone_source) {
   Replay replay;
-  MaterialiseSink sink(dir, normaliser, digests, replay, deferred, trust_digests);
+  MaterialiseSink sink(dir, normaliser, digests, replay, deferred, trust_digests, clone_source);
   replay.info = decode_entry(entry_bytes, sink);
   return replay;
 }

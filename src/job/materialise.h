@@ -16,6 +16,7 @@ struct Replay {
   EntryInfo info;
   std::string out;
   std::string err;
+  uint64_t cloned_bytes = 0;  // of the outputs, cloned from the entry's file rather than written
 };
 
 // A stored name is relative, without "." or ".." components: an entry cannot write outside `dir`.
@@ -39,8 +40,12 @@ struct OutputThroughSymlink : OutputUnwritable {
 // The blob named `deferred` (if any) is left in the entry (see deferred_blob.h). Unless
 // `trust_digests` (an authenticated entry), each file's SHA-256 is computed as it is written and must
 // be the header's (else CorruptEntry): that digest feeds later keys through `digests`.
+// `clone_source`, when not -1, is the entry's file: blobs stored in place are cloned from it where
+// the filesystem can (the tail after the last whole block is written). Only a file no one else
+// can change may be given: its bytes are checked after they are cloned.
 Replay materialise(std::string_view entry_bytes, const std::string& dir, const PathNormaliser& normaliser,
-                   StatCache& digests, const std::string& deferred = "", bool trust_digests = false);
+                   StatCache& digests, const std::string& deferred = "", bool trust_digests = false,
+                   int clone_source = -1);
 
 void replay_output(const Replay& replay);
 

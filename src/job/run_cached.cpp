@@ -146,7 +146,10 @@ bool Attempt::serve_hit(Tiers tiers) {
     }
     // A blob is left in an entry only when its header's digest of it can be believed.
     std::string deferred = entry->authenticated ? job_.deferred_blob() : "";
-    replay = materialise(entry->bytes(), job_.out_dir(), job_.normaliser(), digests_, deferred, entry->authenticated);
+    // Cloned only from this user's own file: no one else can change it between clone and check.
+    bool own_file = entry->mapped && entry->mapped->owner() == ::geteuid();
+    replay = materialise(entry->bytes(), job_.out_dir(), job_.normaliser(), digests_, deferred, entry->authenticated,
+                         own_file ? entry->mapped->fd() : -1);
     job_.after_hit(*entry, replay);
   } catch (const CorruptEntry& e) {
     warn("removing corrupt cache entry of {} ({})", job_.name(), e.what());
@@ -159,8 +162,10 @@ bool Attempt::serve_hit(Tiers tiers) {
   replay_output(replay);
   uint64_t spent = ms_since(start_);
   uint64_t saved = replay.info.compile_ms > spent ? replay.info.compile_ms - spent : 0;
-  store_.stats().add_many(
-      {{"hits", 1}, {"hits." + job_.kind(), 1}, {"time_saved_ms", static_cast<int64_t>(saved)}});
+  store_.stats().add_many({{"hits", 1},
+                           {"hits." + job_.kind(), 1},
+                           {"time_saved_ms", static_cast<int64_t>(saved)},
+                           {"cloned_bytes", static_cast<int64_t>(replay.cloned_bytes)}});
   mark_toolchain_used();
   log("hit", "", saved);
   return true;
@@ -243,7 +248,7 @@ void Attempt::store_result(const TeeResult& run, uint64_t run_ms) {
     for (const auto& f : result.candidate.files) inputs.push_back({f.path, f.digest});
     EntryKey entry_key(keys_.toolchain_id, compute_result_key(keys_.input_key, inputs, result.candidate.env));
     result.candidate.result_key = entry_key.str();
-    std::string entry = encode_entry(result.entry, store_.config().compression);
+    std::string entry = encode_entry(result.entry, store_.entry_compression());
     Manifest manifest = local_manifest();
     manifest.add(std::move(result.candidate));
     manifest.describe({job_.name(), job_.kind(), miss_inputs_});

@@ -99,7 +99,7 @@ class Publisher {
     if (published_.get(Kind::kEntry, key, Tiers::kLocalOnly)) return;
     try {
       uint64_t bound = std::min<uint64_t>(kMaxEntryBytes, published_.config().max_size);
-      std::string bytes = reencoded(read_produced(dir, file, producer_, bound), published_.config().compression);
+      std::string bytes = reencoded(read_produced(dir, file, producer_, bound), published_.entry_compression());
       published_.put(Kind::kEntry, key, bytes);
       ++counts.entries;
     } catch (const std::exception& e) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "store/remote/remote_plugin.h"
+#include "util/clone.h"
 #include "util/digest.h"
 #include "util/log.h"
 
@@ -122,6 +123,14 @@ std::optional<Store::Vetted> Store::vet(Kind kind, const EntryKey& key, std::str
   stats_.add("errors.bad_signature");
   warn("rejected a {} without a valid signature of a trusted key", kind == Kind::kEntry ? "stored entry" : "manifest");
   return std::nullopt;
+}
+
+Compression Store::entry_compression() {
+  Compression compression = config_.compression;
+  if (!compression.clone_when_possible) return compression;
+  if (!can_clone_) can_clone_ = dir_can_clone(layout().dir());
+  if (*can_clone_) compression.codec = Codec::kAligned;
+  return compression;
 }
 
 std::optional<StoredObject> Store::get(Kind kind, const EntryKey& key, Tiers tiers) {

@@ -85,6 +85,9 @@ class Store {
   // are counted, not thrown; a local fault throws.
   std::optional<StoredObject> get(Kind kind, const EntryKey& key, Tiers tiers = Tiers::kAll);
   bool has_shared() const { return shared_.has_value(); }
+  // The configured compression, with "auto" made aligned when this store's filesystem can clone
+  // (asked once per process, on the first entry stored).
+  Compression entry_compression();
   // Writes locally at once (throws on a fault); the remote copy is queued for upload_queued().
   void put(Kind kind, const EntryKey& key, const std::string& bytes, Tiers tiers = Tiers::kAll);
   void remove(Kind kind, const EntryKey& key);
@@ -111,6 +114,7 @@ class Store {
   Signatures signatures_;
   CircuitBreaker breaker_;
   std::vector<std::pair<std::string, std::string>> queued_;  // (object name, bytes)
+  std::optional<bool> can_clone_;
 };
 
 // Name of an object on a remote: 64 hex digits, valid for every engine (bazel-remote's /ac/ too).

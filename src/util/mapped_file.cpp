@@ -34,16 +34,19 @@ std::optional<MappedFile> MappedFile::open(const std::string& path) {
       throw std::runtime_error("cannot map " + path + ": " + std::strerror(err));
     }
   }
-  ::close(fd);  // the mapping keeps the file
-  return MappedFile(data, size, st.st_uid);
+  return MappedFile(fd, data, size, st.st_uid);
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)), owner_(other.owner_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      owner_(other.owner_) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   if (this != &other) {
     release();
+    fd_ = std::exchange(other.fd_, -1);
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
     owner_ = other.owner_;
@@ -55,7 +58,9 @@ MappedFile::~MappedFile() { release(); }
 
 void MappedFile::release() {
   if (data_) ::munmap(data_, size_);
+  if (fd_ >= 0) ::close(fd_);
   data_ = nullptr;
+  fd_ = -1;
 }
 
 }  // namespace cratecache

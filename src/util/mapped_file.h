@@ -22,11 +22,13 @@ class MappedFile {
 
   std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
   uint32_t owner() const { return owner_; }  // the file's uid
+  int fd() const { return fd_; }  // kept open: a hit clones ranges of it (util/clone.h)
 
  private:
-  MappedFile(void* data, size_t size, uint32_t owner) : data_(data), size_(size), owner_(owner) {}
+  MappedFile(int fd, void* data, size_t size, uint32_t owner) : fd_(fd), data_(data), size_(size), owner_(owner) {}
   void release();
 
+  int fd_ = -1;
   void* data_ = nullptr;
   size_t size_ = 0;
   uint32_t owner_ = 0;

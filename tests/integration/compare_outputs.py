@@ -47,8 +47,11 @@ def blob_from_entry(path, name):
     tool = {"zstd": ["zstd", "-d", "-c", "-q"], "lz4": ["lz4", "-d", "-c", "-q"]}.get(header["compression"])
     if tool:
         payload = subprocess.run(tool, input=payload, stdout=subprocess.PIPE, check=True).stdout
+    aligned = header["compression"] == "aligned"  # each blob at the next 4096-byte boundary of the file
     offset = 0
     for blob in header["blobs"]:
+        if aligned:
+            offset = -(-(12 + size + 32 + offset) // 4096) * 4096 - (12 + size + 32)
         if blob["name"] == name:
             return payload[offset:offset + blob["size"]]
         offset += blob["size"]

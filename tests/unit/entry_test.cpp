@@ -31,10 +31,11 @@ Entry sample() {
 const Compression kLz4{Codec::kLz4, 3};
 const Compression kZstd{Codec::kZstd, 3};
 const Compression kRaw{Codec::kNone, 3};
+const Compression kAligned{Codec::kAligned, 3};
 
 class EntryCodec : public ::testing::TestWithParam<Compression> {};
 
-INSTANTIATE_TEST_SUITE_P(Codecs, EntryCodec, ::testing::Values(kLz4, kZstd, kRaw),
+INSTANTIATE_TEST_SUITE_P(Codecs, EntryCodec, ::testing::Values(kLz4, kZstd, kRaw, kAligned),
                          [](const auto& info) { return std::string(codec_name(info.param.codec)); });
 
 TEST_P(EntryCodec, RoundTrips) {
@@ -156,7 +157,7 @@ TEST_P(EntryCodec, LargePayloadIsCompressedInParallelSegmentsAndRoundTrips) {
     e.blobs.push_back({fmt::format("blob{}", e.blobs.size()), 0644, false, std::move(data), "", ""});
   }
   std::string bytes = encode_entry(e, GetParam());
-  if (GetParam().codec != Codec::kNone) {
+  if (GetParam().codec != Codec::kNone && GetParam().codec != Codec::kAligned) {
     uint32_t header_size;
     std::memcpy(&header_size, bytes.data() + 8, sizeof header_size);  // after the magic (entry.h)
     size_t payload_offset = 8 + sizeof header_size + header_size + 32;
@@ -168,6 +169,34 @@ TEST_P(EntryCodec, LargePayloadIsCompressedInParallelSegmentsAndRoundTrips) {
   ASSERT_EQ(d.blobs.size(), 3u);
   for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(d.blobs[i].data == e.blobs[i].data) << "blob " << i;
   EXPECT_THROW(decode_all(bytes.substr(0, bytes.size() - 1)), CorruptEntry);
+}
+
+// An aligned entry keeps every blob raw from a clone block on, and says where: a hit clones them.
+TEST(Entry, AlignedBlobsLieRawOnCloneBlocks) {
+  class RangeSink : public BlobSink {
+   public:
+    void begin(const Blob& header) override { ranges.push_back(header.in_place); }
+    void data(const char*, size_t) override {}
+    void end() override {}
+    void abandon() override {}
+    std::vector<std::optional<Blob::Range>> ranges;
+  };
+  Entry e = sample();
+  e.blobs[0].data = std::string(3 * 4096 + 17, 'r');
+  std::string bytes = encode_entry(e, kAligned);
+  RangeSink sink;
+  decode_entry(bytes, sink);
+  ASSERT_EQ(sink.ranges.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(sink.ranges[i]) << i;
+    EXPECT_EQ(sink.ranges[i]->offset % 4096, 0u) << i;
+    EXPECT_EQ(sink.ranges[i]->size, e.blobs[i].data.size());
+    EXPECT_EQ(bytes.substr(sink.ranges[i]->offset, sink.ranges[i]->size), e.blobs[i].data) << i;
+  }
+  // The other codecs have no range to clone.
+  RangeSink lz4;
+  decode_entry(encode_entry(e, kLz4), lz4);
+  for (const auto& range : lz4.ranges) EXPECT_FALSE(range);
 }
 
 TEST(Entry, UnknownCompressionIsCorrupt) {
