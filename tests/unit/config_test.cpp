@@ -38,7 +38,15 @@ TEST(Config, ChoosesTheEntryCodec) {
     auto it = env.find(n);
     return it == env.end() ? nullptr : it->second.c_str();
   };
+  // "auto": lz4, aligned where the store can clone (Store::entry_compression).
   EXPECT_EQ(Config::load(lookup).compression.codec, Codec::kLz4);
+  EXPECT_TRUE(Config::load(lookup).compression.clone_when_possible);
+  env["CRATECACHE_COMPRESSION"] = "auto";
+  EXPECT_TRUE(Config::load(lookup).compression.clone_when_possible);
+  env["CRATECACHE_COMPRESSION"] = "lz4";  // chosen: never aligned
+  EXPECT_FALSE(Config::load(lookup).compression.clone_when_possible);
+  env["CRATECACHE_COMPRESSION"] = "aligned";
+  EXPECT_EQ(Config::load(lookup).compression.codec, Codec::kAligned);
   env["CRATECACHE_COMPRESSION"] = "zstd";
   env["CRATECACHE_COMPRESSION_LEVEL"] = "7";
   Config zstd = Config::load(lookup);
