@@ -74,13 +74,13 @@ std::string tree_digest(std::string_view rule, const std::string& dir, const std
 
 bool is_tree_digest(std::string_view digest) { return digest.starts_with(kTreeDigestPrefix); }
 
-std::string content_digest(const std::string& path) {
+std::string content_digest(const std::string& path, const FileDigest& file_digest) {
   std::error_code ec;
   auto status = fs::status(path, ec);
   if (ec || !fs::exists(status)) return kAbsent;
   if (fs::is_regular_file(status)) return sha256_file(path);
   if (!fs::is_directory(status)) throw std::runtime_error(path + " is not a regular file or a directory");
-  return std::string(kTreeDigestPrefix) + tree_digest("tree", path, tree_files(path), sha256_file);
+  return std::string(kTreeDigestPrefix) + tree_digest("tree", path, tree_files(path), file_digest);
 }
 
 }  // namespace cratecache

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "util/digest.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -17,9 +18,6 @@ inline constexpr const char* kAbsent = "absent";
 inline constexpr std::string_view kTreeDigestPrefix = "tree:";
 bool is_tree_digest(std::string_view digest);
 
-// Throws std::runtime_error when the path exists but cannot be read, or is neither a regular
-// file nor a directory (a FIFO, device or socket is never opened).
-std::string content_digest(const std::string& path);
 
 // The regular files under `dir` (symlinks to files included, symlinks to directories not
 // entered), sorted by relative path, with their stat, without entering the subdirectories for
@@ -37,5 +35,11 @@ std::vector<TreeFile> tree_files(const std::string& dir, const DirFilter& skip_d
 using FileDigest = std::function<std::string(const std::string& path)>;
 std::string tree_digest(std::string_view rule, const std::string& dir, const std::vector<TreeFile>& files,
                         const FileDigest& file_digest);
+
+// Throws std::runtime_error when the path exists but cannot be read, or is neither a regular
+// file nor a directory (a FIFO, device or socket is never opened). A directory's files are
+// digested by `file_digest`: a check on the hit path passes the stat cache's, so an unchanged
+// tree is listed and stat'ed, not read.
+std::string content_digest(const std::string& path, const FileDigest& file_digest = sha256_file);
 
 }  // namespace cratecache

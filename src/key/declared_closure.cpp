@@ -28,7 +28,8 @@ std::optional<std::string> run_record(const std::string& out_dir) {
 std::string input_digest(const std::string& path, StatCache& digests) {
   auto st = stat_file(path);
   if (!st) return kAbsent;
-  return S_ISDIR(st->mode) ? content_digest(path) : digests.digest(path);
+  if (!S_ISDIR(st->mode)) return digests.digest(path);
+  return content_digest(path, [&digests](const std::string& p) { return digests.digest(p); });
 }
 
 // The package's own run: the variables it declared with their values now, and the files it

@@ -31,7 +31,8 @@ std::string found_on_path(const std::string& name, StatCache& digests) {
 
 // Whether the input, as `st` shows it now (nullopt: nothing there), is still `f`; its content is
 // read at `read_path`.
-bool content_matches(const ManifestFile& f, const std::optional<FileStat>& st, const std::string& read_path) {
+bool content_matches(const ManifestFile& f, const std::optional<FileStat>& st, const std::string& read_path,
+                     StatCache& digests) {
   if (!st) return f.digest == kAbsent;
   if (f.digest == kAbsent) return false;
   bool is_file = S_ISREG(st->mode);
@@ -44,7 +45,8 @@ bool content_matches(const ManifestFile& f, const std::optional<FileStat>& st, c
   }
   // Same content at another path or after a touch (a fresh project's OUT_DIR) still matches.
   try {
-    return content_digest(read_path) == f.digest;
+    if (is_file) return sha256_file(read_path) == f.digest;
+    return content_digest(read_path, [&digests](const std::string& p) { return digests.digest(p); }) == f.digest;
   } catch (const std::exception&) {
     return false;
   }
@@ -73,7 +75,7 @@ bool confined_file_matches(const ManifestFile& f, const std::string& path, const
   if (::fstat(fd->get(), &st) != 0) return false;
   if (f.tree_snapshot) return S_ISDIR(st.st_mode) && package_tree_matches(path, {f.digest, *f.tree_snapshot}, digests);
   std::string read_path = S_ISREG(st.st_mode) ? "/proc/self/fd/" + std::to_string(fd->get()) : path;
-  return content_matches(f, file_stat_of(st), read_path);
+  return content_matches(f, file_stat_of(st), read_path, digests);
 }
 
 // A PATH lookup is of a bare program name: one with a `/` would be a path (find_in_path).
@@ -95,7 +97,7 @@ bool file_matches(const ManifestFile& f, const PathNormaliser& normaliser, const
   std::string path = normaliser.restore(f.path);
   if (confined) return confined_file_matches(f, path, *confined, digests);
   if (f.tree_snapshot) return package_tree_matches(path, {f.digest, *f.tree_snapshot}, digests);
-  return content_matches(f, stat_file(path), path);
+  return content_matches(f, stat_file(path), path, digests);
 }
 
 // Recorded values are normalised (OUT_DIR and other project paths are placeholders).
