@@ -3,12 +3,16 @@
 #
 # Usage: bench/bench.sh [--projects "hello-hyper big"] [--profiles "dev release"] [--repeat N]
 #                       [--cold-repeat N] [--hit-reps N] [--out FILE] [--work DIR] [--keep]
+#                       [--fs xfs|btrfs] [--fs-size SIZE]
 #   --repeat N       runs of each warm/floor phase (median reported), default 3
 #   --cold-repeat N  runs of each cold phase (each with a fresh empty store), default 1
 #   --hit-reps N     timed replays of every cache-hit rustc invocation (hit latency), default 5
 #   --out FILE       Markdown results (default bench/results/<date>-<time>.md)
 #   --work DIR       scratch directory (default: a new /tmp/cratecache-bench.XXXXXX)
 #   --keep           keep project copies and stores (default: only logs are kept)
+#   --fs TYPE        run projects, stores and targets on a fresh loop-mounted xfs (reflink=1) or btrfs
+#                    image under the work dir, removed at exit (default: the work dir's filesystem)
+#   --fs-size SIZE   size of that sparse image (truncate -s), default 32G
 # Env: CRATECACHE_BIN (default build/cratecache; a snapshot is taken at start), CRATECACHE_COMPRESSION
 # (the store's codec, passed through and named in the report), SCCACHE_BIN
 # (default /usr/bin/sccache), BENCH_QUIET_WAIT (seconds to wait for the machine to be idle (< 10 %
@@ -26,6 +30,8 @@ hit_reps=5
 out=""
 work=""
 keep=0
+fs=""
+fs_size=32G
 command_line="bench/bench.sh $*"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -37,11 +43,14 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    --fs) fs=$2; shift 2 ;;
+    --fs-size) fs_size=$2; shift 2 ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 for p in $projects; do [ -d "$root/tests/projects/$p" ] || { echo "bench.sh: no project $p" >&2; exit 2; }; done
+case $fs in "" | xfs | btrfs) ;; *) echo "bench.sh: --fs must be xfs or btrfs" >&2; exit 2 ;; esac
 for prof in $profiles; do case $prof in dev | release) ;; *) echo "bench.sh: profile must be dev or release" >&2; exit 2 ;; esac; done
 
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -62,9 +71,16 @@ date_tag=$(date +%Y-%m-%d-%H%M)
 [ -n "$out" ] || out=$root/bench/results/$date_tag.md
 mkdir -p "$(dirname "$out")"
 
+scratch=$work # projects, stores, targets and CARGO_HOME; logs, results and the binary stay in $work
 cleanup() {
   local rc=$?
   "$sccache_bin" --stop-server >/dev/null 2>&1 || true
+  if [ -n "$fs" ] && [ "$keep" = 0 ] && mountpoint -q "$work/fs"; then
+    umount "$work/fs" 2>/dev/null || { sleep 2; umount "$work/fs"; } || umount -l "$work/fs" || true
+    rm -f "$work/fs.img"
+  elif [ -n "$fs" ]; then
+    echo "bench.sh: $fs image $work/fs.img left mounted on $work/fs (umount it, then remove it)" >&2
+  fi
   if [ "$keep" = 0 ]; then
     find "$work" -mindepth 1 -maxdepth 1 -type d ! -name logs ! -name results -exec rm -rf {} + 2>/dev/null || true
   fi
@@ -75,6 +91,19 @@ trap cleanup EXIT
 
 say() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 now() { date +%s.%N; }
+
+# --- the filesystem under test: a fresh loop-mounted image with --fs ------------------------------
+if [ -n "$fs" ]; then
+  command -v "mkfs.$fs" >/dev/null || apt-get install -y xfsprogs btrfs-progs >/dev/null
+  truncate -s "$fs_size" "$work/fs.img"
+  case $fs in
+    xfs) mkfs.xfs -q -m reflink=1 "$work/fs.img" ;;
+    btrfs) mkfs.btrfs -q "$work/fs.img" ;;
+  esac
+  mkdir -p "$work/fs"
+  mount -o loop "$work/fs.img" "$work/fs"
+  scratch=$work/fs
+fi
 
 # --- the binary under test: a snapshot, so a rebuild by someone else mid-run changes nothing ---------
 src_bin=${CRATECACHE_BIN:-$root/build/cratecache}
@@ -89,7 +118,7 @@ for attempt in $(seq 60); do
   sleep 5
 done
 
-cargo_home=$("$root/scripts/setup-corpus.sh" "$work/cargo-home")
+cargo_home=$("$root/scripts/setup-corpus.sh" "$scratch/cargo-home")
 export CARGO_HOME=$cargo_home
 
 meta=$work/meta.tsv
@@ -105,6 +134,7 @@ meta=$work/meta.tsv
   printf 'cargo\t%s\n' "$(cargo --version)"
   printf 'sccache\t%s\n' "$("$sccache_bin" --version)"
   printf 'compression\t%s\n' "${CRATECACHE_COMPRESSION:-lz4 (default)}"
+  printf 'filesystem\t%s\n' "$(findmnt -no FSTYPE,SOURCE -T "$scratch" | tr -s ' ')$([ -n "$fs" ] && echo ", a fresh $fs_size sparse loop image (--fs $fs$([ "$fs" = xfs ] && echo ', mkfs.xfs -m reflink=1'))")"
   printf 'cpus\t%s\n' "$(nproc)"
   printf 'kernel\t%s\n' "$(uname -sr)"
   printf 'load\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -148,15 +178,22 @@ wait_quiet() {
   waited_total=$((waited_total + waited - quiet))
 }
 
-# CPU ticks (self + waited children) of this benchmark's sccache server, 0 when none runs.
-sccache_server_ticks() {
+# This benchmark's sccache server (not Cargo's child, so not in the build's counters): "user system"
+# CPU ticks (self + waited children) and the bytes it caused to be written to storage; 0 0 0 when none.
+sccache_server_usage() {
   local pid
   for pid in $(pgrep -x sccache); do
     grep -qaz "^SCCACHE_SERVER_PORT=$SCCACHE_SERVER_PORT\$" "/proc/$pid/environ" 2>/dev/null || continue
-    awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null && return
+    echo "$(awk '{print $14 + $16, $15 + $17}' "/proc/$pid/stat") $(awk '$1 == "write_bytes:" {print $2}' "/proc/$pid/io")" && return
   done
-  echo 0
+  echo 0 0 0
 }
+
+# The calling shell's I/O counters: "write_bytes wchar". Linux adds a waited child's counters (and
+# those it had collected from its own children) to the parent's, so after `wait` they cover the whole
+# build. write_bytes counts page-cache pages dirtied (bytes sent towards the disk, reflinks none);
+# wchar bytes passed to write(2)-like calls (copy_file_range too).
+io_counters() { awk '$1 == "write_bytes:" {w = $2} $1 == "wchar:" {c = $2} END {print w, c}' "/proc/$BASHPID/io"; }
 
 profile_dir() { [ "$1" = release ] && echo release || echo debug; }
 
@@ -167,20 +204,23 @@ copy_project() { # NAME DEST
 }
 
 # timed DIR PROFILE [VAR=VALUE...]: `cargo build --quiet` in DIR. Sets T (wall seconds), CPU (CPU
-# seconds of everything the build ran) and OTHER (% of the machine's CPU used by other processes).
+# seconds of everything the build ran), USR and SYS (its user and system parts), WB and WCHAR (bytes
+# it wrote, see io_counters) and OTHER (% of the machine's CPU used by other processes).
 timed() {
   local dir=$1 prof=$2 s e b0 t0 b1 t1 sc0 sc1 rc
   shift 2
   local flags=(--quiet)
   [ "$prof" = release ] && flags+=(--release)
   wait_quiet
-  sc0=$(sccache_server_ticks)
+  sc0=$(sccache_server_usage)
   read -r b0 t0 < <(machine_cpu)
   s=$(now)
   (
     cd "$dir"
+    io_counters >"$dir.io0"
     if env "$@" cargo build "${flags[@]}" >"$dir.out" 2>&1; then rc=0; else rc=$?; fi
     times >"$dir.times" # second line: user and system time of the waited children (cargo and all below)
+    io_counters >"$dir.io1"
     exit "$rc"
   ) || {
     echo "bench.sh: build failed in $dir:" >&2
@@ -189,11 +229,14 @@ timed() {
   }
   e=$(now)
   read -r b1 t1 < <(machine_cpu)
-  sc1=$(sccache_server_ticks)
+  sc1=$(sccache_server_usage)
   T=$(awk -v a="$s" -v b="$e" 'BEGIN {printf "%.2f", b - a}')
-  CPU=$(sed -n 2p "$dir.times" | awk -v sc=$((sc1 - sc0)) -v hz="$hz" '
+  read -r USR SYS < <(sed -n 2p "$dir.times" | awk -v a="$sc0" -v b="$sc1" -v hz="$hz" '
     function secs(x,  m) { m = x; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", x); sub(/s$/, "", x); return m * 60 + x }
-    {printf "%.2f", secs($1) + secs($2) + sc / hz}')
+    {split(a, p, " "); split(b, q, " "); printf "%.2f %.2f\n", secs($1) + (q[1] - p[1]) / hz, secs($2) + (q[2] - p[2]) / hz}')
+  CPU=$(awk -v u="$USR" -v y="$SYS" 'BEGIN {printf "%.2f", u + y}')
+  read -r WB WCHAR < <(paste "$dir.io0" "$dir.io1" | awk -v a="$sc0" -v b="$sc1" \
+    '{split(a, p, " "); split(b, q, " "); print $3 - $1 + q[3] - p[3], $4 - $2}')
   OTHER=$(awk -v db=$((b1 - b0)) -v dt=$((t1 - t0)) -v cpu="$CPU" -v hz="$hz" \
     'BEGIN {o = dt > 0 ? 100 * (db / hz - cpu) / (dt / hz) : 0; printf "%d", o < 0 ? 0 : o}')
 }
@@ -203,7 +246,7 @@ sc_stop() { "$sccache_bin" --stop-server >/dev/null 2>&1 || true; }
 
 run_combo() {
   local p=$1 prof=$2 i d
-  local r=$work/$p-$prof res=$work/results/$p-$prof.tsv logs=$work/logs/$p-$prof pdir
+  local r=$scratch/$p-$prof res=$work/results/$p-$prof.tsv logs=$work/logs/$p-$prof pdir
   pdir=$(profile_dir "$prof")
   rm -rf "$r" "$res"
   mkdir -p "$r" "$logs"
@@ -212,7 +255,7 @@ run_combo() {
     local k v
     while IFS=$'\t' read -r k v; do kv "$1$k" "$v"; done
   }
-  local samples=() cpus=() others=() flags=(--quiet)
+  local samples=() cpus=() others=() usrs=() syss=() wbs=() wchars=() flags=(--quiet)
   [ "$prof" = release ] && flags+=(--release)
   record() { # KEY: median of samples, plus the samples
     kv "$1" "$(python3 "$helpers" median "${samples[@]}")"
@@ -220,9 +263,15 @@ run_combo() {
     kv "$1_cpu" "$(python3 "$helpers" median "${cpus[@]}")"
     kv "$1_cpu_samples" "${cpus[*]}"
     kv "$1_other" "${others[*]}"
-    say "  $1: ${samples[*]} s (cpu ${cpus[*]} s; others used ${others[*]} % of the machine)"
-    samples=() cpus=() others=()
+    kv "$1_usr" "$(python3 "$helpers" median "${usrs[@]}")"
+    kv "$1_sys" "$(python3 "$helpers" median "${syss[@]}")"
+    kv "$1_wb" "$(python3 "$helpers" median "${wbs[@]}")"
+    kv "$1_wchar" "$(python3 "$helpers" median "${wchars[@]}")"
+    kv "$1_io_samples" "$(paste -d/ <(printf '%s\n' "${wbs[@]}") <(printf '%s\n' "${wchars[@]}") | tr '\n' ' ')"
+    say "  $1: ${samples[*]} s (cpu ${cpus[*]} s, sys ${syss[*]}; written ${wbs[*]} B; others used ${others[*]} % of the machine)"
+    samples=() cpus=() others=() usrs=() syss=() wbs=() wchars=()
   }
+  sample() { samples+=("$T") cpus+=("$CPU") others+=("$OTHER") usrs+=("$USR") syss+=("$SYS") wbs+=("$WB") wchars+=("$WCHAR"); }
   local waited_before=$waited_total
   kv project "$p"
   kv profile "$prof"
@@ -233,7 +282,7 @@ run_combo() {
     d=$r/cargo-cold-$i/$p
     copy_project "$p" "$d"
     timed "$d" "$prof"
-    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
+    sample
   done
   record cargo_cold
 
@@ -242,9 +291,21 @@ run_combo() {
   for i in $(seq "$repeat"); do
     touch "$floor_dir/src/main.rs"
     timed "$floor_dir" "$prof"
-    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
+    sample
   done
   record floor
+
+  # 2b. new-code floor: the same project with the workspace member cleaned (its incremental state
+  #     too), rebuilt, no wrapper — what compiling a never-seen member costs with every dependency built
+  local clean_flags=(--quiet -p "$p")
+  [ "$prof" = release ] && clean_flags+=(--release)
+  for i in $(seq "$repeat"); do
+    (cd "$floor_dir" && cargo clean "${clean_flags[@]}") >"$floor_dir.clean.out" 2>&1 ||
+      { tail -40 "$floor_dir.clean.out" >&2; exit 1; }
+    timed "$floor_dir" "$prof"
+    sample
+  done
+  record newcode_floor
 
   # 3. sccache cold: empty cache dir, fresh server
   local scdir
@@ -258,7 +319,7 @@ run_combo() {
     timed "$d" "$prof" RUSTC_WRAPPER="$sccache_bin" SCCACHE_DIR="$scdir"
     "$sccache_bin" --show-stats --stats-format json >"$logs/sccache-cold-$i.json"
     sc_stop
-    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
+    sample
   done
   record sccache_cold
   python3 "$helpers" scstats "$logs/sccache-cold-1.json" | kv_from scc_
@@ -272,7 +333,7 @@ run_combo() {
     timed "$d" "$prof" RUSTC_WRAPPER="$sccache_bin" SCCACHE_DIR="$scdir"
     "$sccache_bin" --show-stats --stats-format json >"$logs/sccache-warm-$i.json"
     sc_stop
-    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
+    sample
   done
   record sccache_warm
   python3 "$helpers" scstats "$logs/sccache-warm-1.json" | kv_from scw_
@@ -284,7 +345,7 @@ run_combo() {
     d=$r/cc-cold-$i/$p
     copy_project "$p" "$d"
     timed "$d" "$prof" RUSTC_WRAPPER="$bin" CRATECACHE_DIR="$store" CRATECACHE_LOG="$logs/cc-cold-$i.log"
-    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
+    sample
   done
   record cc_cold
   CRATECACHE_DIR=$store "$bin" stats --json >"$logs/cc-store-after-cold.json"
@@ -296,7 +357,7 @@ run_combo() {
     d=$r/cc-warm-$i/another/place/$p
     copy_project "$p" "$d"
     timed "$d" "$prof" RUSTC_WRAPPER="$bin" CRATECACHE_DIR="$store" CRATECACHE_LOG="$logs/cc-warm-$i.log"
-    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
+    sample
   done
   record cc_warm
   python3 "$helpers" logsummary "$logs/cc-warm-1.log" | kv_from ccw_
@@ -318,7 +379,7 @@ run_combo() {
     copy_project "$p" "$d"
     timed "$d" "$prof" RUSTC_WRAPPER="$bin" CRATECACHE_DIR="$store" CRATECACHE_CACHE_PATH_PACKAGES=1 \
       CRATECACHE_LOG="$logs/cc-members-$i.log"
-    samples+=("$T") cpus+=("$CPU") others+=("$OTHER")
+    sample
   done
   record cc_members
   python3 "$helpers" logsummary "$logs/cc-members-1.log" | kv_from ccm_

@@ -225,7 +225,8 @@ def mib(v):
 
 
 PHASES = [("cargo_cold", "cargo cold"), ("sccache_cold", "sccache cold"), ("sccache_warm", "sccache warm"),
-          ("cc_cold", "cratecache cold"), ("cc_warm", "cratecache warm"), ("floor", "floor")]
+          ("cc_cold", "cratecache cold"), ("cc_warm", "cratecache warm"), ("floor", "touch floor"),
+          ("newcode_floor", "new-code floor")]
 # Also timed: the warm run with cache_path_packages (the workspace member served too).
 ALL_PHASES = PHASES + [("cc_members", "cratecache warm, members cached")]
 
@@ -263,6 +264,7 @@ def cmd_report(results_dir, meta_path):
       f"`{meta.get('binary_sha', '?')[:16]}` (snapshot taken at start, {meta.get('binary_mtime', '?')})")
     w(f"- {meta.get('rustc', '?')}; {meta.get('cargo', '?')}; {meta.get('sccache', '?')}; "
       f"cratecache store codec: {meta.get('compression', '?')}")
+    w(f"- filesystem of projects, stores and targets: {meta.get('filesystem', '?')}")
     w(f"- machine: {meta.get('cpus', '?')} CPUs, {meta.get('kernel', '?')}; load average at start {meta.get('load', '?')}")
     w(f"- command: `{meta.get('command', '?')}`; cold phases x{meta.get('cold_repeat', '?')}, "
       f"warm/floor phases x{meta.get('repeat', '?')} (median shown); hit latency: {meta.get('hit_reps', '?')} "
@@ -270,17 +272,21 @@ def cmd_report(results_dir, meta_path):
     if meta.get("duration"):
         w(f"- total benchmark time: {meta['duration']} s")
     w("")
-    w("Wall-clock seconds. *floor* = `touch src/main.rs` and rebuild a fully built project (no wrapper). "
+    w("Wall-clock seconds. *touch floor* = `touch src/main.rs` and rebuild a fully built project (no wrapper); "
+      "*new-code floor* = `cargo clean -p <member>` in it and rebuild (the member compiled from scratch, "
+      "dependencies built). "
       "Warm runs build a fresh copy of the project in another directory against the store the cold run filled. "
       f"A `*` marks a median with a sample during which other processes (not this benchmark) used more than "
       f"{BUSY_MARK} % of the machine's CPU; the benchmark waits for an idle machine before each timed phase "
       "but cannot stop others from starting.")
     w("")
-    w("| project / profile | cargo cold | sccache cold | sccache warm | cratecache cold | cratecache warm | floor "
-      "| cc warm / floor | sccache warm / cc warm | cc cold / cargo cold | cc warm: hit / miss | cc warm: build scripts executed |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    w("| project / profile | " + " | ".join(name for _, name in PHASES) +
+      " | cc warm / new-code floor | cc warm / touch floor | sccache warm / cc warm | cc cold / cargo cold "
+      "| cc warm: hit / miss | cc warm: build scripts executed |")
+    w("| --- |" + " ---: |" * (len(PHASES) + 6))
     for r in rows:
         w(f"| {r['project']} / {r['profile']} | " + " | ".join(cell(r, k) for k, _ in PHASES) +
+          f" | {ratio(r.get('cc_warm'), r.get('newcode_floor'))}"
           f" | {ratio(r.get('cc_warm'), r.get('floor'))} | {ratio(r.get('sccache_warm'), r.get('cc_warm'))}"
           f" | {ratio(r.get('cc_cold'), r.get('cargo_cold'))} | {r.get('ccw_hits', '?')} / {r.get('ccw_misses', '?')}"
           f" | {bs_cell(r)} |")
@@ -290,7 +296,8 @@ def cmd_report(results_dir, meta_path):
       "compiles its member, as in the table above. The store is the one above plus one untimed build that "
       "stored the member:")
     w("")
-    w("| project / profile | cratecache warm, members cached | floor | / floor | sccache warm / it | hit / miss |")
+    w("| project / profile | cratecache warm, members cached | touch floor | members cached / touch floor "
+      "| sccache warm / it | hit / miss |")
     w("| --- | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         w(f"| {r['project']} / {r['profile']} | {cell(r, 'cc_members')} | {cell(r, 'floor')}"
@@ -314,7 +321,7 @@ def cmd_report(results_dir, meta_path):
           f" | {r.get('hit_sum_s', '?')} s | {r.get('spawn_true_ms', '?')} ms |")
     w("")
     w("Where the cratecache warm time goes: one more warm build of a fresh copy with `cargo build --timings` "
-      "(untimed by the benchmark; seconds from Cargo's report), and the floor rebuild with `--timings`:")
+      "(untimed by the benchmark; seconds from Cargo's report), and the touch-floor rebuild with `--timings`:")
     w("")
     w("| project / profile | cc warm total | Cargo start to first unit | last dependency done | dependency units: count, sum of durations "
       "| build-script runs: count, sum | workspace member compile | after last unit | floor total | floor: member compile |")
@@ -328,11 +335,23 @@ def cmd_report(results_dir, meta_path):
     w("CPU seconds (user + system) of each phase: everything Cargo ran, plus the sccache server's work "
       "(median; less sensitive to other load than wall time, but it does not show parallelism):")
     w("")
-    w("| project / profile | " + " | ".join(name for _, name in ALL_PHASES) + " | cc warm / floor | sccache warm / cc warm |")
+    w("| project / profile | " + " | ".join(name for _, name in ALL_PHASES) + " | cc warm / touch floor | sccache warm / cc warm |")
     w("| --- |" + " ---: |" * (len(ALL_PHASES) + 2))
     for r in rows:
         w(f"| {r['project']} / {r['profile']} | " + " | ".join(cell(r, k, "_cpu") for k, _ in ALL_PHASES) +
           f" | {ratio(r.get('cc_warm_cpu'), r.get('floor_cpu'))} | {ratio(r.get('sccache_warm_cpu'), r.get('cc_warm_cpu'))} |")
+    w("")
+    w("User and system CPU seconds (median) and bytes the build wrote (median): *written* is `write_bytes` "
+      "of `/proc/<pid>/io` of the shell that ran and waited for Cargo (the kernel adds waited children's "
+      "counters to the parent's), plus the sccache server's: page-cache bytes dirtied, i.e. sent towards "
+      "the disk (a reflink or hard link writes none); *wchar* is bytes Cargo's process tree passed to write-like system calls (the sccache server's not included):")
+    w("")
+    w("| project / profile | " + " | ".join(f"{name}: user / sys / written (wchar)" for _, name in ALL_PHASES) + " |")
+    w("| --- |" + " ---: |" * len(ALL_PHASES))
+    for r in rows:
+        w(f"| {r['project']} / {r['profile']} | " + " | ".join(
+            f"{cell(r, k, '_usr')} / {cell(r, k, '_sys')} / {mib(r.get(k + '_wb'))} ({mib(r.get(k + '_wchar'))})"
+            for k, _ in ALL_PHASES) + " |")
     w("")
     w("All samples: wall seconds (CPU seconds, % of the machine's CPU used by other processes):")
     w("")
