@@ -133,7 +133,7 @@ meta=$work/meta.tsv
   printf 'rustc\t%s\n' "$(rustc --version)"
   printf 'cargo\t%s\n' "$(cargo --version)"
   printf 'sccache\t%s\n' "$("$sccache_bin" --version)"
-  printf 'compression\t%s\n' "${CRATECACHE_COMPRESSION:-lz4 (default)}"
+  printf 'compression\t%s\n' "${CRATECACHE_COMPRESSION:-auto (default: aligned where the store filesystem has reflinks, else lz4)}"
   printf 'filesystem\t%s\n' "$(findmnt -no FSTYPE,SOURCE -T "$scratch" | tr -s ' ')$([ -n "$fs" ] && echo ", a fresh $fs_size sparse loop image (--fs $fs$([ "$fs" = xfs ] && echo ', mkfs.xfs -m reflink=1'))")"
   printf 'cpus\t%s\n' "$(nproc)"
   printf 'kernel\t%s\n' "$(uname -sr)"
