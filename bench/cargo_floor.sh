@@ -23,6 +23,7 @@ export CARGO_HOME=$root/build/cargo-home
 [ -d "$CARGO_HOME" ] || "$root/scripts/setup-corpus.sh" >/dev/null
 bin=$(realpath "${CRATECACHE_BIN:-$root/build/cratecache}")
 work=${work:-$(mktemp -d "${TMPDIR:-/tmp}/cargo-floor.XXXXXX")}
+mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 cc -O2 -o "$work/null_wrapper" "$root/bench/null_wrapper.c"
 
