@@ -42,16 +42,16 @@ int run_gc(const Config& config, const GcOptions& options) {
     }
   }
   uint64_t limit = options.max_size.value_or(config.max_size);
-  uint64_t removed = store.evict_to(limit);
-  // Lock files matter only while a build holds them.
-  remove_litter(layout.locks_dir(), std::chrono::hours(24), "");
+  // With the entries go their manifests, and idle locks and stale stat records (local_store.h).
+  Trimmed trimmed = store.evict_to(limit);
   // write_file_atomic's "<name>.tmp.<pid>.<n>", left by a writer killed before its rename; no
   // write lasts an hour.
   remove_litter(layout.dir(), std::chrono::hours(1), ".tmp.");
   remove_old_events(layout, kEventDays);
-  StoreUsage after = store.usage();
-  fmt::print("gc: removed {} least recently used entries; store now {} entries, {} (limit {})\n", removed,
-             after.entries, mib(after.bytes), mib(limit));
+  fmt::print("gc: removed {} least recently used entries, {} manifests, {} idle locks, {} stale stat records; "
+             "store now {} entries, {} with manifests (limit {})\n",
+             trimmed.entries, trimmed.manifests, trimmed.locks, trimmed.stat_records,
+             trimmed.left.entries, mib(trimmed.left.bytes), mib(limit));
   return 0;
 }
 

@@ -93,4 +93,14 @@ void StoreLayout::for_each_entry(const std::function<void(const EntryFile&)>& vi
   }
 }
 
+void StoreLayout::for_each_file(const std::string& dir, const std::function<void(const StoredFile&)>& visit) const {
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string path = it->path().string();
+    auto st = stat_file(path);
+    if (!st || (st->mode & S_IFMT) != S_IFREG) continue;
+    visit({std::move(path), st->size, st->mtime_ns, st->inode});
+  }
+}
+
 }  // namespace cratecache

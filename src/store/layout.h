@@ -89,6 +89,14 @@ class StoreLayout {
   };
   void for_each_entry(const std::function<void(const EntryFile&)>& visit, const std::string& toolchain = "",
                       bool with_temporaries = false) const;
+  // Every regular file under `dir` (manifests_dir(), locks_dir(), stat_dir()), temporaries too.
+  struct StoredFile {
+    std::string path;
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+    uint64_t inode = 0;
+  };
+  void for_each_file(const std::string& dir, const std::function<void(const StoredFile&)>& visit) const;
   // The toolchain ids that have an entries directory.
   std::vector<std::string> entry_toolchains() const;
 

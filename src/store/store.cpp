@@ -11,6 +11,7 @@
 #include "util/clone.h"
 #include "util/digest.h"
 #include "util/log.h"
+#include "util/process.h"
 
 namespace cratecache {
 namespace {
@@ -204,7 +205,7 @@ void Store::upload_queued() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  pid_t pid = ::fork();
+  pid_t pid = fork_detached(lock);
   if (pid < 0) {
     if (lock >= 0) ::close(lock);
     stats_.add("errors.remote_put");
@@ -214,16 +215,7 @@ void Store::upload_queued() {
     if (lock >= 0) ::close(lock);  // the child's copy keeps the lock
     return;
   }
-  // Child: detach from Cargo's pipes and jobserver and from any single-flight lock, then upload.
-  ::setsid();
-  int devnull = ::open("/dev/null", O_RDWR);
-  for (int fd = 0; fd <= 2; ++fd) ::dup2(devnull, fd);
-  if (lock < 0) {
-    ::close_range(3, ~0U, 0);
-  } else {
-    if (lock > 3) ::close_range(3, static_cast<unsigned>(lock - 1), 0);
-    ::close_range(static_cast<unsigned>(lock + 1), ~0U, 0);
-  }
+  // Child: detached from Cargo's pipes and jobserver and from any single-flight lock.
   try {
     auto remote = remote_->connect();
     for (const auto& [name, data] : objects) remote->put(name, data);

@@ -198,6 +198,21 @@ int spawn_logged(const std::string& program, const std::vector<std::string>& arg
   return pid;
 }
 
+pid_t fork_detached(int keep_fd) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  ::setsid();
+  int devnull = ::open("/dev/null", O_RDWR);
+  for (int fd = 0; fd <= 2; ++fd) ::dup2(devnull, fd);
+  if (keep_fd < 3) {
+    ::close_range(3, ~0U, 0);
+  } else {
+    if (keep_fd > 3) ::close_range(3, static_cast<unsigned>(keep_fd - 1), 0);
+    ::close_range(static_cast<unsigned>(keep_fd + 1), ~0U, 0);
+  }
+  return 0;
+}
+
 std::pair<int, int> wait_any_child(bool block) {
   int status = 0;
   pid_t pid;

@@ -47,6 +47,12 @@ int spawn_logged(const std::string& program, const std::vector<std::string>& arg
 // blocking), pid -1 when there is no child left.
 std::pair<int, int> wait_any_child(bool block);
 
+// Forks a child that outlives the caller's job: its own session (Cargo's Ctrl-C does not reach
+// it), stdin/stdout/stderr on /dev/null and no other fd open but `keep_fd` (-1: none), so it holds
+// no pipe Cargo reads to its end, no jobserver token and no single-flight lock. fork() semantics:
+// 0 in the child, which must end with _exit; the child's pid in the caller; -1 when it failed.
+pid_t fork_detached(int keep_fd = -1);
+
 // Replaces this process with `program args...`; returns only if exec failed.
 void exec_program(const std::string& program, const std::vector<std::string>& args);
 
