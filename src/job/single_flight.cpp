@@ -4,8 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <thread>
-
+#include "util/file_lock.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -36,14 +35,8 @@ bool SingleFlight::try_lock() {
 
 bool SingleFlight::wait(std::chrono::milliseconds timeout) {
   if (fd_ < 0) return true;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto pause = std::chrono::milliseconds(5);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (try_lock()) return true;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(100));
-  }
-  return false;
+  locked_ = flock_within(fd_, LOCK_EX, timeout);
+  return locked_;
 }
 
 void SingleFlight::unlock() {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "store/stats.h"
+#include "util/file_lock.h"
 #include "util/fs.h"
 #include "util/process.h"
 
@@ -38,6 +39,8 @@ constexpr hours kIdleLock{1};
 // A stat record only saves rehashing one input file: losing one not rewritten for a month costs
 // one rehash.
 constexpr hours kStaleStatRecord{24 * 30};
+// A background trim of 10^5 entries takes about a second; `gc` waits for one this long at most.
+constexpr std::chrono::minutes kTrimWait{10};
 
 bool is_temporary(const std::string& path) { return path.find(".tmp.") != std::string::npos; }
 
@@ -156,7 +159,9 @@ uint64_t LocalStore::drop_toolchain(const std::string& id) {
 
 Trimmed LocalStore::evict_to(uint64_t target) {
   int fd = ::open(layout_.cleanup_lock().c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-  if (fd >= 0) ::flock(fd, LOCK_EX);  // without the lock file (a read-only store), trims all the same
+  // Without the lock (no lock file, or a background trim past its deadline), trims all the same:
+  // a second trim's unlinks of what the first removed fail harmlessly.
+  if (fd >= 0) flock_within(fd, LOCK_EX, kTrimWait);
   Trimmed t = trim(target);
   if (fd >= 0) ::close(fd);
   return t;

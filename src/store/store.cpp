@@ -10,6 +10,7 @@
 #include "store/remote/remote_plugin.h"
 #include "util/clone.h"
 #include "util/digest.h"
+#include "util/file_lock.h"
 #include "util/log.h"
 #include "util/process.h"
 
@@ -231,11 +232,7 @@ void Store::upload_queued() {
 bool flush_uploads(const StoreLayout& layout, int timeout_seconds) {
   int fd = ::open(layout.uploads_lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return true;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-  bool done = false;
-  while (!(done = ::flock(fd, LOCK_EX | LOCK_NB) == 0) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  bool done = flock_within(fd, LOCK_EX, std::chrono::seconds(timeout_seconds));
   ::close(fd);
   return done;
 }
