@@ -1,16 +1,13 @@
 #include "manager/report_data.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <optional>
 
 #include "entry/entry.h"
 #include "store/stats.h"
+#include "util/fs.h"
 
 namespace cratecache {
 namespace {
-
-namespace fs = std::filesystem;
 
 // Entries and events name a unit by rustc crate name (`futures_util`) or, for build-script runs, by
 // package name (`futures-util`): one spelling keeps a crate on one bar. Every compiled build script
@@ -22,33 +19,42 @@ std::string crate_label(const std::string& name) {
   return out;
 }
 
-std::vector<CrateUsage> usage_by_crate(const StoreLayout& layout) {
+// Toolchains, their usage and usage per crate, from one walk of entries/: each entry's header
+// tells its crate. Every toolchain directory is listed, even an empty one, as `stats` lists them.
+void walk_store(const StoreLayout& layout, ReportData& d) {
   std::map<std::string, CrateUsage> by_name;
-  layout.for_each_entry([&](const StoreLayout::EntryFile& f) {
-    auto info = read_entry_info(f.path);
-    if (!info) return;  // `cratecache verify` reports these; the report just skips them
-    auto& c = by_name[crate_label(info->crate_name)];
-    c.name = crate_label(info->crate_name);
-    ++c.entries;
-    c.stored_bytes += f.size;
-    c.uncompressed_bytes += info->size;
-  });
-  std::vector<CrateUsage> out;
-  for (auto& [name, c] : by_name) out.push_back(std::move(c));
-  std::stable_sort(out.begin(), out.end(),
+  for (const auto& id : layout.entry_toolchains()) {
+    ToolchainUsage t;
+    t.id = id;
+    t.release = try_read_file(layout.toolchain_release(id)).value_or("");
+    while (!t.release.empty() && t.release.back() == '\n') t.release.pop_back();
+    if (auto st = stat_file(layout.toolchain_used(id))) t.last_used = st->mtime_ns / 1000000000;
+    layout.for_each_entry(
+        [&](const StoreLayout::EntryFile& f) {
+          ++t.usage.entries;
+          t.usage.bytes += f.size;
+          auto info = read_entry_info(f.path);
+          if (!info) return;  // `cratecache verify` reports these; the report just skips them
+          std::string label = crate_label(info->crate_name);
+          auto& c = by_name[label];
+          c.name = std::move(label);
+          ++c.entries;
+          c.stored_bytes += f.size;
+          c.uncompressed_bytes += info->size;
+        },
+        id);
+    d.usage.entries += t.usage.entries;
+    d.usage.bytes += t.usage.bytes;
+    d.toolchains.push_back(std::move(t));
+  }
+  std::stable_sort(d.toolchains.begin(), d.toolchains.end(),
+                   [](const auto& a, const auto& b) { return a.usage.bytes > b.usage.bytes; });
+  for (auto& [name, c] : by_name) d.crates_by_size.push_back(std::move(c));
+  std::stable_sort(d.crates_by_size.begin(), d.crates_by_size.end(),
                    [](const auto& a, const auto& b) { return a.stored_bytes > b.stored_bytes; });
-  return out;
 }
 
-std::vector<CrateHits> hits_by_crate(const std::vector<TimedEvent>& events) {
-  std::map<std::string, CrateHits> by_name;
-  for (const auto& e : events) {
-    if (e.event.outcome != "hit") continue;
-    auto& c = by_name[crate_label(e.event.crate_name)];
-    c.name = crate_label(e.event.crate_name);
-    ++c.hits;
-    c.saved_ms += e.event.saved_ms;
-  }
+std::vector<CrateHits> most_hits_first(std::map<std::string, CrateHits>& by_name) {
   std::vector<CrateHits> out;
   for (auto& [name, c] : by_name) out.push_back(std::move(c));
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.hits > b.hits; });
@@ -65,30 +71,50 @@ Counts counters_with_prefix(const std::map<std::string, int64_t>& totals, const 
   return out;
 }
 
+int64_t floor_to(int64_t t, int64_t size) { return t - ((t % size) + size) % size; }
+
 }  // namespace
 
-TimeSeries bucket_events(const std::vector<TimedEvent>& events, int64_t now) {
+EventSeries::EventSeries(int64_t now)
+    : now_(now),
+      first_(now),
+      first_hour_(floor_to(now, 86400) - (kEventDays - 1) * int64_t{86400}),
+      hours_(static_cast<size_t>((floor_to(now, 3600) - first_hour_) / 3600 + 1)) {}
+
+void EventSeries::add(const TimedEvent& e) {
+  any_ = true;
+  first_ = std::min(first_, e.time);
+  if (e.time < first_hour_) return;  // before any bucket, whatever the span
+  int64_t last_hour = first_hour_ + static_cast<int64_t>(hours_.size() - 1) * 3600;
+  auto& h = hours_[static_cast<size_t>((std::min(e.time, last_hour) - first_hour_) / 3600)];
+  if (e.event.outcome == "hit") ++h.hits;
+  if (e.event.outcome == "miss") ++h.misses;
+  h.saved_ms += e.event.saved_ms;
+}
+
+TimeSeries EventSeries::buckets() const {
   TimeSeries s;
-  if (events.empty()) return s;
-  int64_t first = now;
-  for (const auto& e : events) first = std::min(first, e.time);
-  bool hourly = now - first <= 48 * 3600;
+  if (!any_) return s;
+  bool hourly = now_ - first_ <= 48 * 3600;
   s.bucket_seconds = hourly ? 3600 : 86400;
   const int64_t size = s.bucket_seconds;
-  int64_t last_start = now - now % size;
-  int64_t wanted = (last_start - (first - first % size)) / size + 1;
+  int64_t last_start = floor_to(now_, size);
+  int64_t wanted = (last_start - floor_to(first_, size)) / size + 1;
   // At least half a day (or a week) so one busy hour still reads as a moment in time;
   // 49 hours covers a 48 h span that straddles hour boundaries, 30 days is what the log keeps.
   int64_t n = std::clamp<int64_t>(wanted, hourly ? 12 : 7, hourly ? 49 : kEventDays);
   int64_t first_start = last_start - (n - 1) * size;
   s.buckets.resize(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) s.buckets[static_cast<size_t>(i)].start = first_start + i * size;
-  for (const auto& e : events) {
-    if (e.time < first_start) continue;
-    auto& b = s.buckets[static_cast<size_t>(std::min(n - 1, (e.time - first_start) / size))];
-    if (e.event.outcome == "hit") ++b.hits;
-    if (e.event.outcome == "miss") ++b.misses;
-    b.saved_ms += e.event.saved_ms;
+  // Buckets start on whole hours, so each hour counts whole in one; what lies past the last
+  // bucket counts in it, as it did in the last hour.
+  for (size_t i = 0; i < hours_.size(); ++i) {
+    int64_t start = first_hour_ + static_cast<int64_t>(i) * 3600;
+    if (start < first_start) continue;
+    auto& b = s.buckets[static_cast<size_t>(std::min(n - 1, (start - first_start) / size))];
+    b.hits += hours_[i].hits;
+    b.misses += hours_[i].misses;
+    b.saved_ms += hours_[i].saved_ms;
   }
   return s;
 }
@@ -98,15 +124,20 @@ ReportData collect_report_data(const Config& config, int64_t now) {
   d.now = now;
   StoreLayout layout(config.dir);
   d.totals = Stats(layout).totals();
-  LocalStore store(layout, config.max_size);
-  d.usage = store.usage();
-  d.toolchains = store.usage_by_toolchain();
-  std::stable_sort(d.toolchains.begin(), d.toolchains.end(),
-                   [](const auto& a, const auto& b) { return a.usage.bytes > b.usage.bytes; });
-  auto events = read_events(layout, kEventDays);
-  d.series = bucket_events(events, now);
-  d.crates_by_size = usage_by_crate(layout);
-  d.crates_by_hits = hits_by_crate(events);
+  walk_store(layout, d);
+  EventSeries series(now);
+  std::map<std::string, CrateHits> hits;
+  for_each_event(layout, kEventDays, [&](const TimedEvent& e) {
+    series.add(e);
+    if (e.event.outcome != "hit") return;
+    std::string label = crate_label(e.event.crate_name);
+    auto& c = hits[label];
+    c.name = std::move(label);
+    ++c.hits;
+    c.saved_ms += e.event.saved_ms;
+  });
+  d.series = series.buckets();
+  d.crates_by_hits = most_hits_first(hits);
   d.not_cached = counters_with_prefix(d.totals, "not_cached.");
   d.hits_by_kind = counters_with_prefix(d.totals, "hits.");
   return d;

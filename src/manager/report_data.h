@@ -1,6 +1,7 @@
 #pragma once
 // What the HTML report shows, gathered from the store: counters, the events log (bucketed over
-// time), usage per toolchain and per crate. Kept apart from the rendering so each is testable.
+// time, streamed), usage per toolchain and per crate (one walk of the entries). Kept apart from
+// the rendering so each is testable.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -26,7 +27,20 @@ struct TimeSeries {
 };
 
 // Hourly buckets when the events span at most 48 h, else daily over the events' days (up to 30).
-TimeSeries bucket_events(const std::vector<TimedEvent>& events, int64_t now);
+// Events are added as they stream from the log: what is kept is a count per hour of the month.
+class EventSeries {
+ public:
+  explicit EventSeries(int64_t now);
+  void add(const TimedEvent& e);
+  TimeSeries buckets() const;
+
+ private:
+  int64_t now_;
+  int64_t first_;  // the oldest event's time, or now
+  bool any_ = false;
+  int64_t first_hour_;  // the start of hours_[0], kEventDays days back
+  std::vector<TimeBucket> hours_;  // to now's hour, which also counts the events after it
+};
 
 // The bar of all compiled build scripts (rustc calls each one `build_script_build`).
 inline constexpr const char* kBuildScriptsLabel = "(build scripts)";

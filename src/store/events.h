@@ -3,10 +3,11 @@
 // write so concurrent jobs never interleave within a line:
 //  - to CRATECACHE_LOG when set: `outcome<TAB>crate<TAB>kind<TAB>detail`;
 //  - always to <dir>/events/<YYYYMMDD>.tsv with the time and the milliseconds saved, for
-//    `cratecache report`. `cratecache gc` drops days older than kEventDays.
+//    `cratecache report`. The event that starts a day's file drops the days older than
+//    kEventDays (so does `cratecache gc`): the log stays a month whatever runs.
 #include <cstdint>
+#include <functional>
 #include <string>
-#include <vector>
 
 #include "config/config.h"
 #include "store/layout.h"
@@ -23,15 +24,20 @@ struct Event {
   uint64_t saved_ms = 0;
 };
 
-void record_event(const Config& config, const Event& event);
+// Never throws: events are best effort and must not fail a build.
+void record_event(const Config& config, const Event& event) noexcept;
 
 struct TimedEvent {
   int64_t time = 0;  // unix seconds
   Event event;
 };
 
-// The events of the last `days` days, oldest first.
-std::vector<TimedEvent> read_events(const StoreLayout& layout, int days);
+// The day file that holds the events recorded at `time`.
+std::string event_day_file(const StoreLayout& layout, int64_t time);
+// Visits the events of the last `days` days, oldest day first, reading each day file in bounded
+// chunks: a month of events is never held in memory. Torn lines (a crash mid-write) and lines
+// longer than any event are skipped. The visited event is reused for the next line.
+void for_each_event(const StoreLayout& layout, int days, const std::function<void(const TimedEvent&)>& visit);
 void remove_old_events(const StoreLayout& layout, int keep_days);
 
 }  // namespace cratecache

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "manager/report_data.h"
@@ -104,6 +105,44 @@ TEST_F(ReportTest, OneBarPerCrateWhateverItsSpelling) {
   EXPECT_EQ(d.crates_by_size[0].name, kBuildScriptsLabel);
 }
 
+TEST_F(ReportTest, ToolchainsAndTotalsFromTheWalk) {
+  put_entry("aa01", "serde", 4000);
+  put_entry("bb02", "serde", 9000);
+  StoreLayout layout(config_.dir);
+  write_file_atomic(layout.object(Kind::kEntry, EntryKey(kToolchain, std::string(64, 'c'))), "not an entry");
+  const std::string empty = "00000000000000e2";
+  make_dirs(layout.toolchain_entries_dir(empty));
+  write_file_atomic(layout.toolchain_release(kToolchain), "1.95.0 x86_64-unknown-linux-gnu\n");
+  std::string used = layout.toolchain_used(kToolchain);
+  write_file_atomic(used, "");
+  fs::last_write_time(used, fs::file_time_type::clock::now() - std::chrono::hours(24));
+  int64_t used_at = stat_file(used)->mtime_ns / 1000000000;
+
+  ReportData d = collect_report_data(config_, 0);
+  uint64_t bytes = 0;
+  layout.for_each_entry([&](const StoreLayout::EntryFile& f) { bytes += f.size; });
+  EXPECT_EQ(d.usage.entries, 3u);  // an unreadable entry still takes its room
+  EXPECT_EQ(d.usage.bytes, bytes);
+  ASSERT_EQ(d.toolchains.size(), 2u);
+  EXPECT_EQ(d.toolchains[0].id, kToolchain);
+  EXPECT_EQ(d.toolchains[0].release, "1.95.0 x86_64-unknown-linux-gnu");
+  EXPECT_EQ(d.toolchains[0].usage.entries, 3u);
+  EXPECT_EQ(d.toolchains[0].usage.bytes, bytes);
+  EXPECT_EQ(d.toolchains[0].last_used, used_at);
+  EXPECT_EQ(d.toolchains[1].id, empty);
+  EXPECT_EQ(d.toolchains[1].usage.entries, 0u);
+  EXPECT_EQ(d.toolchains[1].last_used, 0);
+  ASSERT_EQ(d.crates_by_size.size(), 1u);
+  EXPECT_EQ(d.crates_by_size[0].entries, 2u);
+  EXPECT_EQ(d.crates_by_size[0].uncompressed_bytes, 13000u);
+}
+
+TimeSeries bucket_events(const std::vector<TimedEvent>& events, int64_t now) {
+  EventSeries series(now);
+  for (const auto& e : events) series.add(e);
+  return series.buckets();
+}
+
 TEST(ReportBuckets, HourlyForTwoDaysElseDaily) {
   const int64_t now = 1'750'000'000;
   auto at = [](int64_t t, const char* outcome) { return TimedEvent{t, {outcome, "c", "lib", "", 1000}}; };
@@ -122,6 +161,43 @@ TEST(ReportBuckets, HourlyForTwoDaysElseDaily) {
   EXPECT_EQ(older.buckets.back().hits, 1u);
 
   EXPECT_TRUE(bucket_events({}, now).buckets.empty());
+}
+
+TEST(ReportBuckets, EdgesOfTheWindow) {
+  const int64_t now = 1'750'000'000, day = 86400;
+  const int64_t today = now - now % day;
+  auto at = [](int64_t t, const char* outcome) { return TimedEvent{t, {outcome, "c", "lib", "", 1}}; };
+
+  // Older than the window: spans it, counts in no bucket. Past now (a clock ahead): the last one.
+  TimeSeries s = bucket_events({at(now - 40 * day, "miss"), at(today - 29 * day, "hit"),
+                                at(today - 29 * day - 1, "hit"), at(now + 5 * day, "hit"), at(now, "miss")},
+                               now);
+  EXPECT_EQ(s.bucket_seconds, day);
+  ASSERT_EQ(s.buckets.size(), static_cast<size_t>(kEventDays));
+  EXPECT_EQ(s.buckets.front().start, today - 29 * day);
+  uint64_t hits = 0, misses = 0;
+  for (const auto& b : s.buckets) {
+    hits += b.hits;
+    misses += b.misses;
+  }
+  EXPECT_EQ(hits, 2u);
+  EXPECT_EQ(misses, 1u);
+  EXPECT_EQ(s.buckets.front().hits, 1u);
+  EXPECT_EQ(s.buckets.back().hits, 1u);
+  EXPECT_EQ(s.buckets.back().misses, 1u);
+
+  // Just over 48 h: daily, each event on its own day.
+  TimeSeries d = bucket_events({at(now - 48 * 3600 - 1, "hit"), at(now, "hit")}, now);
+  EXPECT_EQ(d.bucket_seconds, day);
+  ASSERT_EQ(d.buckets.size(), 7u);
+  EXPECT_EQ(d.buckets.back().hits, 1u);
+  EXPECT_EQ(d.buckets[d.buckets.size() - 3].hits, 1u);  // two days and a second back
+  // 48 h exactly: hourly, 49 of them at most.
+  TimeSeries h = bucket_events({at(now - 48 * 3600, "hit"), at(now, "hit")}, now);
+  EXPECT_EQ(h.bucket_seconds, 3600);
+  ASSERT_EQ(h.buckets.size(), 49u);
+  EXPECT_EQ(h.buckets.front().hits, 1u);
+  EXPECT_EQ(h.buckets.back().hits, 1u);
 }
 
 TEST(ReportSvg, EscapesAndShortensLabels) {
