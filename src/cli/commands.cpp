@@ -31,19 +31,17 @@ constexpr const char* kDescription =
     "(or run `cratecache setup` once). Settings: docs/config.md (CRATECACHE_DIR, CRATECACHE_MAX_SIZE, ...).";
 
 int list_projects(const Config& config) {
-  auto records = ProjectDb(StoreLayout(config.dir)).list();
-  if (records.empty()) {
-    fmt::print("No projects recorded yet in {}.\n", config.dir);
-    return 0;
-  }
-  fmt::print("{:<20} {:<8} {:<10} {:>6}  {}\n", "last built", "profile", "toolchain", "builds", "manifest");
-  for (const auto& r : records) {
+  bool any = false;
+  ProjectDb(StoreLayout(config.dir)).list([&](const ProjectSummary& r) {
+    if (!any) fmt::print("{:<20} {:<8} {:<10} {:>6}  {}\n", "last built", "profile", "toolchain", "builds", "manifest");
+    any = true;
     char when[32];
     std::time_t t = static_cast<std::time_t>(r.last_built);
     std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", std::localtime(&t));
     fmt::print("{:<20} {:<8} {:<10} {:>6}  {}{}\n", when, r.profile, r.toolchain, r.builds, r.manifest_path,
                r.target.empty() ? "" : " (" + r.target + ")");
-  }
+  });
+  if (!any) fmt::print("No projects recorded yet in {}.\n", config.dir);
   return 0;
 }
 

@@ -1,15 +1,18 @@
 #include "manager/warm.h"
 
+#include <fcntl.h>
 #include <fmt/core.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-
 #include <chrono>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
-#include <thread>
+#include <memory>
+#include <set>
 
 #include "key/toolchain.h"
 #include "manager/progress.h"
@@ -18,16 +21,30 @@
 #include "store/request_spool.h"
 #include "store/store.h"
 #include "util/fs.h"
+#include "util/lines.h"
 #include "util/process.h"
 
 namespace cratecache {
 namespace {
 
+// What warm builds, one source at a time: a record's texts are loaded only when its stubs are
+// written (ProjectDb::text), a manifest's and requests' are at hand.
+struct PlannedSources {
+  std::vector<std::string> labels;
+  std::vector<std::string> profiles;  // each source's own
+  std::function<WarmSource(size_t)> load;
+  size_t units_estimate = 0;
+};
+
+// One stub project and its build. Its texts are on disk, not here: 10^4 jobs hold a few MB.
 struct WarmJob {
-  WarmSource source;
+  std::string label;
   std::string profile;
+  std::string target;
   std::string dir;
+  bool has_lockfile = false;
   bool retried_without_lock = false;
+  bool failed = false;
 };
 
 struct CargoCommand {
@@ -60,40 +77,45 @@ CargoCommand cargo_for(const std::string& toolchain) {
   return c;
 }
 
-// Tallies the warm run's unit log: hits and real compiles. The builds write it: it is read
-// without following a link, and only its first 64 MiB.
-void count_log(const std::string& path, WarmCounts& counts) {
-  counts.hits = counts.compiled = 0;
-  auto text = read_regular_prefix(path, 64u << 20);
-  if (!text) return;
-  size_t pos = 0;
-  while (pos < text->size()) {
-    size_t end = text->find('\n', pos);
-    if (end == std::string::npos) break;
-    std::string_view line(text->data() + pos, end - pos);
-    if (line.rfind("hit\t", 0) == 0) ++counts.hits;
-    if (line.rfind("miss\t", 0) == 0) ++counts.compiled;
-    pos = end + 1;
-  }
-}
+// Tallies the warm run's unit log as it grows: hits and real compiles. The builds write it: it is
+// read without following a link, from where the last read ended, and only its first 64 MiB.
+class UnitLogTally {
+ public:
+  explicit UnitLogTally(std::string path) : path_(std::move(path)) {}
 
-// What warm may build of each source, saying what it leaves out.
-std::vector<WarmSource> registry_sources(std::vector<WarmSource> sources) {
-  std::vector<WarmSource> kept;
-  for (auto& source : sources) {
-    std::string label = source.label;
-    auto registry_only = registry_packages_only(std::move(source));
-    if (!registry_only) {
-      fmt::print(stderr, "cratecache warm: {}: skipped (a custom target spec, or unreadable dependency tables)\n", label);
-      continue;
+  void read(WarmCounts& counts) {
+    constexpr uint64_t kMax = 64u << 20;
+    int fd = ::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+      char buf[1 << 16];
+      ssize_t n;
+      while (offset_ < kMax &&
+             (n = ::pread(fd, buf, std::min<uint64_t>(sizeof buf, kMax - offset_), static_cast<off_t>(offset_))) > 0) {
+        offset_ += static_cast<uint64_t>(n);
+        partial_.append(buf, static_cast<size_t>(n));
+      }
     }
-    for (const auto& d : registry_only->dropped) {
-      fmt::print(stderr, "cratecache warm: {}: left out {}: warm builds registry packages only\n", label, d);
+    if (fd >= 0) ::close(fd);
+    size_t ended = partial_.rfind('\n');
+    if (ended != std::string::npos) {
+      for_each_line(std::string_view(partial_).substr(0, ended + 1), [&](std::string_view line) {
+        if (line.starts_with("hit\t")) ++hits_;
+        if (line.starts_with("miss\t")) ++compiled_;
+      });
+      partial_.erase(0, ended + 1);
     }
-    kept.push_back(std::move(*registry_only));
+    counts.hits = hits_;
+    counts.compiled = compiled_;
   }
-  return kept;
-}
+
+ private:
+  std::string path_;
+  uint64_t offset_ = 0;
+  std::string partial_;  // a line not yet ended
+  size_t hits_ = 0;
+  size_t compiled_ = 0;
+};
 
 // Tenants' requests as sources: their dependency tables are cut down again here (a request is
 // the tenant's own text, not ours), then to registry packages like every source.
@@ -114,19 +136,50 @@ std::vector<WarmSource> sources_from_requests(const StoreLayout& layout, size_t 
   return sources;
 }
 
-std::vector<WarmSource> chosen_sources(const Config& config, const WarmOptions& options) {
+PlannedSources at_hand(std::vector<WarmSource> sources) {
+  PlannedSources plan;
+  LockedPackages locked;
+  for (const auto& source : sources) {
+    plan.labels.push_back(source.label);
+    plan.profiles.push_back(source.profile);
+    locked.add(source.lockfile);
+  }
+  plan.units_estimate = locked.count();
+  auto shared = std::make_shared<std::vector<WarmSource>>(std::move(sources));
+  plan.load = [shared](size_t i) { return std::move((*shared)[i]); };
+  return plan;
+}
+
+// The records' builds, chosen in SQL; each distinct lockfile is loaded once here, for the
+// estimate, and again when its stub is written.
+PlannedSources from_records(std::shared_ptr<ProjectDb> db, const RecordFilter& filter) {
+  PlannedSources plan;
+  auto builds = std::make_shared<std::vector<RecordedBuild>>(recorded_builds(*db, filter));
+  LockedPackages locked;
+  std::set<std::string> lockfiles;
+  for (const auto& build : *builds) {
+    plan.labels.push_back(build.label);
+    plan.profiles.push_back(build.profile);
+    if (lockfiles.insert(build.lockfile_digest).second) locked.add(db->text(build.lockfile_digest));
+  }
+  plan.units_estimate = locked.count();
+  plan.load = [db, builds](size_t i) { return load_recorded(*db, (*builds)[i]); };
+  return plan;
+}
+
+PlannedSources chosen_sources(const Config& config, const WarmOptions& options) {
   StoreLayout layout(config.dir);
-  if (options.from_requests) return sources_from_requests(layout, options.requests_per_sender);
-  if (!options.manifest.empty()) return read_warm_manifest(options.manifest);
-  return sources_from_records(ProjectDb(layout).list(), options.filter);
+  if (options.from_requests) return at_hand(sources_from_requests(layout, options.requests_per_sender));
+  if (!options.manifest.empty()) return at_hand(read_warm_manifest(options.manifest));
+  return from_records(std::make_shared<ProjectDb>(layout), options.filter);
 }
 
 }  // namespace
 
 int run_warm(const Config& config, const WarmOptions& options) {
   StoreLayout layout(config.dir);
-  std::vector<WarmSource> sources = registry_sources(chosen_sources(config, options));
-  if (sources.empty()) {
+  PlannedSources sources = chosen_sources(config, options);
+  if (sources.labels.empty()) {
     fmt::print(stderr, "cratecache: nothing to warm: {}\n",
                options.from_requests ? "no requests"
                                      : "no recorded projects match (build some through cratecache, or pass --manifest)");
@@ -144,76 +197,120 @@ int run_warm(const Config& config, const WarmOptions& options) {
   identify_toolchain(cargo.rustc, layout.toolchains_dir());
   WarmSandbox sandbox(layout, build_user);
 
-  std::vector<WarmJob> jobs;
-  for (size_t i = 0; i < sources.size(); ++i) {
-    std::vector<std::string> profiles = options.profiles.empty() ? std::vector<std::string>{sources[i].profile}
-                                                                  : options.profiles;
-    for (const auto& profile : profiles) {
-      WarmJob job{sources[i], profile.empty() ? "dev" : profile, sandbox.job_dir(fmt::format("p{}-{}", i, profile))};
-      if (!options.target.empty()) job.source.target = options.target;
-      write_stub_project(job.dir, job.source);
-      sandbox.hand_over(job.dir);
-      jobs.push_back(std::move(job));
-    }
-  }
-
   WarmCounts counts;
-  counts.projects_total = jobs.size();
-  counts.units_estimate = count_locked_packages(sources) * std::max<size_t>(1, options.profiles.size());
+  size_t profile_count = std::max<size_t>(1, options.profiles.size());
+  counts.projects_total = sources.labels.size() * profile_count;
+  counts.units_estimate = sources.units_estimate * profile_count;
   Progress progress(::isatty(STDERR_FILENO) != 0);
+  UnitLogTally tally(sandbox.unit_log());
   std::string self = own_executable_path();
-  std::map<int, WarmJob*> running;
-  std::vector<WarmJob*> retry;
-  size_t next = 0;
-  std::vector<const WarmJob*> failed;
-  std::error_code ec;
 
-  while (next < jobs.size() || !running.empty() || !retry.empty()) {
-    while ((next < jobs.size() || !retry.empty()) && running.size() < static_cast<size_t>(std::max(1, options.jobs))) {
-      WarmJob& job = retry.empty() ? jobs[next++] : *retry.back();
-      if (!retry.empty()) retry.pop_back();
-      std::vector<std::string> args{"build", "--lib", "--profile", job.profile, "--manifest-path",
-                                    job.dir + "/Cargo.toml"};
-      if (!job.source.target.empty()) args.insert(args.end(), {"--target", job.source.target});
-      auto env = cargo.env;
-      env.insert(env.end(), {{"RUSTC_WRAPPER", self}, {"CARGO_TARGET_DIR", job.dir + "/target"}});
-      int pid = -1;
+  // Stubs are written a source at a time, as jobs are about to start: a deque keeps the jobs
+  // running and failed where they are.
+  std::deque<WarmJob> jobs;
+  size_t next_source = 0, next_job = 0;
+  size_t built = 0, failed = 0;
+  auto fail = [&](WarmJob& job, const std::string& why) {
+    job.failed = true;
+    ++failed;
+    ++counts.projects_done;
+    progress.line(fmt::format("failed: {} ({}){}", job.label, job.profile, why));
+  };
+  auto write_next_stubs = [&]() -> bool {
+    while (next_source < sources.labels.size()) {
+      size_t i = next_source++;
+      std::vector<std::string> profiles = options.profiles.empty() ? std::vector<std::string>{sources.profiles[i]}
+                                                                    : options.profiles;
+      std::optional<WarmSource> source;
+      std::string skipped = "a custom target spec, or unreadable dependency tables";
       try {
-        pid = spawn_logged(cargo.program, args, sandbox.environment(env), job.dir + "/build.log", sandbox.isolation());
+        source = registry_packages_only(sources.load(i));
       } catch (const std::exception& e) {
-        progress.line(fmt::format("failed: {} ({}): {}", job.source.label, job.profile, e.what()));
-        failed.push_back(&job);
-        ++counts.projects_done;
+        skipped = e.what();
+      }
+      if (!source) {
+        progress.line(fmt::format("cratecache warm: {}: skipped ({})", sources.labels[i], skipped));
+        counts.projects_done += profiles.size();
         continue;
       }
-      running[pid] = &job;
+      for (const auto& d : source->dropped) {
+        progress.line(fmt::format("cratecache warm: {}: left out {}: warm builds registry packages only", source->label, d));
+      }
+      if (!options.target.empty()) source->target = options.target;
+      for (const auto& profile : profiles) {
+        WarmJob job{source->label, profile.empty() ? "dev" : profile, source->target,
+                    sandbox.job_dir(fmt::format("p{}-{}", i, profile)), !source->lockfile.empty()};
+        jobs.push_back(std::move(job));
+        try {
+          write_stub_project(jobs.back().dir, *source);
+          sandbox.hand_over(jobs.back().dir);
+        } catch (const std::exception& e) {
+          fail(jobs.back(), std::string(": ") + e.what());
+        }
+      }
+      return true;
     }
-    auto [pid, code] = wait_any_child(false);
-    if (pid > 0 && running.count(pid)) {
+    return false;
+  };
+
+  std::map<int, WarmJob*> running;
+  std::vector<WarmJob*> retry;
+  std::error_code ec;
+  while (true) {
+    while (running.size() < static_cast<size_t>(std::max(1, options.jobs))) {
+      WarmJob* job = nullptr;
+      if (!retry.empty()) {
+        job = retry.back();
+        retry.pop_back();
+      } else if (next_job < jobs.size() || write_next_stubs()) {
+        job = &jobs[next_job++];
+        if (job->failed) continue;  // its stub could not be written
+      } else {
+        break;
+      }
+      std::vector<std::string> args{"build", "--lib", "--profile", job->profile, "--manifest-path",
+                                    job->dir + "/Cargo.toml"};
+      if (!job->target.empty()) args.insert(args.end(), {"--target", job->target});
+      auto env = cargo.env;
+      env.insert(env.end(), {{"RUSTC_WRAPPER", self}, {"CARGO_TARGET_DIR", job->dir + "/target"}});
+      try {
+        running[spawn_logged(cargo.program, args, sandbox.environment(env), job->dir + "/build.log",
+                             sandbox.isolation())] = job;
+      } catch (const std::exception& e) {
+        fail(*job, std::string(": ") + e.what());
+      }
+    }
+    if (running.empty()) break;
+    std::vector<int> pids;
+    for (const auto& [pid, job] : running) pids.push_back(pid);
+    // The deadline is for the progress bar: the unit log grows while the builds run.
+    auto [pid, code] = wait_for_children(pids, std::chrono::milliseconds(500));
+    if (pid > 0) {
       WarmJob* job = running[pid];
       running.erase(pid);
-      if (code != 0 && !job->source.lockfile.empty() && !job->retried_without_lock) {
+      if (code != 0 && job->has_lockfile && !job->retried_without_lock) {
         // An older cargo cannot read a newer Cargo.lock format: let it resolve from its sources.
         job->retried_without_lock = true;
-        std::filesystem::remove(job->dir + "/Cargo.lock");
-        progress.line(fmt::format("retrying without Cargo.lock: {} ({})", job->source.label, job->profile));
+        std::filesystem::remove(job->dir + "/Cargo.lock", ec);
+        progress.line(fmt::format("retrying without Cargo.lock: {} ({})", job->label, job->profile));
         retry.push_back(job);
         continue;
       }
-      ++counts.projects_done;
       if (code != 0) {
-        failed.push_back(job);
-        progress.line(fmt::format("failed: {} ({}), see {}/build.log", job->source.label, job->profile, job->dir));
+        fail(*job, ", see " + job->dir + "/build.log");
       } else {
-        progress.line(fmt::format("built:  {} ({})", job->source.label, job->profile));
+        ++built;
+        ++counts.projects_done;
+        progress.line(fmt::format("built:  {} ({})", job->label, job->profile));
       }
-    } else if (pid == 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      // Without a build user nothing but warm writes there: the space goes back now. A build
+      // user's processes could swap in links while root removes: theirs go after they are ended.
+      if (!build_user) std::filesystem::remove_all(job->failed ? job->dir + "/target" : job->dir, ec);
     }
-    count_log(sandbox.unit_log(), counts);
+    tally.read(counts);
     progress.update(counts);
   }
-  count_log(sandbox.unit_log(), counts);
+  tally.read(counts);
   progress.finish(counts);
 
   sandbox.end_leftover_processes();
@@ -222,16 +319,13 @@ int run_warm(const Config& config, const WarmOptions& options) {
   for (const auto& why : publish.refused) fmt::print(stderr, "cratecache warm: not published: {}\n", why);
 
   // Keep the logs of failures for the operator; the rest is scratch.
-  for (const auto& job : jobs) {
-    bool kept = std::find(failed.begin(), failed.end(), &job) != failed.end();
-    std::filesystem::remove_all(kept ? job.dir + "/target" : job.dir, ec);
-  }
-  if (failed.empty()) std::filesystem::remove_all(sandbox.work_dir(), ec);
+  for (const auto& job : jobs) std::filesystem::remove_all(job.failed ? job.dir + "/target" : job.dir, ec);
+  if (failed == 0) std::filesystem::remove_all(sandbox.work_dir(), ec);
   fmt::print("warm: published {} entries and {} manifests, refused {}\n", publish.entries, publish.manifests,
              publish.refused.size());
-  fmt::print("warm: {} project(s) built, {} failed; {} units compiled, {} already cached\n",
-             jobs.size() - failed.size(), failed.size(), counts.compiled, counts.hits);
-  return failed.empty() ? 0 : 1;
+  fmt::print("warm: {} project(s) built, {} failed; {} units compiled, {} already cached\n", built, failed,
+             counts.compiled, counts.hits);
+  return failed == 0 ? 0 : 1;
 }
 
 }  // namespace cratecache

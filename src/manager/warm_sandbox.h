@@ -28,7 +28,7 @@ class WarmSandbox {
   uid_t producer() const;
 
   // A directory for one stub project; hand_over() gives everything in it to the build user, once
-  // the stubs are written and before any build starts.
+  // its stub is written and before its build starts.
   std::string job_dir(const std::string& name) const { return work_ + "/" + name; }
   void hand_over(const std::string& dir) const;
 

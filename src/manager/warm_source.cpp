@@ -1,13 +1,12 @@
 #include "manager/warm_source.h"
 
-#include <algorithm>
 #include <ctime>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <toml++/toml.h>
 
 #include "util/fs.h"
+#include "util/lines.h"
 
 namespace cratecache {
 namespace {
@@ -122,25 +121,16 @@ std::vector<WarmSource> read_warm_manifest(const std::string& path) {
   return out;
 }
 
-std::vector<WarmSource> sources_from_records(std::vector<ProjectRecord> records, const RecordFilter& filter) {
+std::vector<RecordedBuild> recorded_builds(const ProjectDb& db, const RecordFilter& filter) {
+  int64_t since = 0;
   if (filter.used_within_days) {
-    int64_t cutoff = static_cast<int64_t>(std::time(nullptr)) - int64_t{*filter.used_within_days} * 86400;
-    std::erase_if(records, [&](const ProjectRecord& r) { return r.last_built < cutoff; });
+    since = static_cast<int64_t>(std::time(nullptr)) - int64_t{*filter.used_within_days} * 86400;
   }
-  if (filter.top) {
-    std::stable_sort(records.begin(), records.end(),
-                     [](const ProjectRecord& a, const ProjectRecord& b) { return a.builds > b.builds; });
-    if (records.size() > *filter.top) records.resize(*filter.top);
-  }
-  // One stub per distinct (dependencies, lockfile, profile, target): records of several
-  // toolchains for one project build the same units on the new one.
-  std::set<std::string> seen;
-  std::vector<WarmSource> out;
-  for (const auto& r : records) {
-    if (!seen.insert(r.dependencies + '\0' + r.lockfile + '\0' + r.profile + '\0' + r.target).second) continue;
-    out.push_back({r.manifest_path, r.dependencies, r.lockfile, r.profile, r.target, {}});
-  }
-  return out;
+  return db.distinct_builds(since, filter.top);
+}
+
+WarmSource load_recorded(const ProjectDb& db, const RecordedBuild& build) {
+  return {build.label, db.text(build.dependencies_digest), db.text(build.lockfile_digest), build.profile, build.target, {}};
 }
 
 void write_stub_project(const std::string& dir, const WarmSource& source) {
@@ -150,25 +140,36 @@ void write_stub_project(const std::string& dir, const WarmSource& source) {
   write_file_atomic(dir + "/src/lib.rs", "");
 }
 
-size_t count_locked_packages(const std::vector<WarmSource>& sources) {
-  std::set<std::string> packages;
-  for (const auto& s : sources) {
-    try {
-      toml::table lock = toml::parse(s.lockfile);
-      if (auto* list = lock["package"].as_array()) {
-        for (const auto& p : *list) {
-          const toml::table* t = p.as_table();
-          // Only packages from a source: the project's own package has no `source`.
-          if (t && t->contains("source")) {
-            packages.insert((*t)["name"].value_or(std::string()) + " " + (*t)["version"].value_or(std::string()));
-          }
-        }
-      }
-    } catch (const toml::parse_error&) {
-      // An unreadable lockfile only makes the estimate smaller.
+void LockedPackages::add(std::string_view lockfile) {
+  // Cargo writes a lockfile one key to a line: scanned, not parsed (toml++ takes milliseconds for
+  // one of 500 packages, and warm may have thousands). An odd lockfile only makes the estimate off.
+  std::string_view name, version;
+  bool from_source = false;  // the project's own packages have no `source`
+  auto end_package = [&] {
+    if (from_source && !name.empty()) packages_.insert(std::string(name) + " " + std::string(version));
+    name = version = {};
+    from_source = false;
+  };
+  auto quoted = [](std::string_view line, std::string_view key) -> std::optional<std::string_view> {
+    if (!line.starts_with(key) || line.size() < key.size() + 1 || line.back() != '"') return std::nullopt;
+    return line.substr(key.size(), line.size() - key.size() - 1);
+  };
+  bool in_package = false;
+  for_each_line(lockfile, [&](std::string_view line) {
+    if (line.starts_with("[")) {
+      end_package();
+      in_package = line == "[[package]]";
+    } else if (!in_package) {
+      return;
+    } else if (auto v = quoted(line, "name = \"")) {
+      name = *v;
+    } else if (auto v = quoted(line, "version = \"")) {
+      version = *v;
+    } else if (line.starts_with("source = \"")) {
+      from_source = true;
     }
-  }
-  return packages.size();
+  });
+  end_package();
 }
 
 }  // namespace cratecache

@@ -2,7 +2,9 @@
 // What `cratecache warm` builds: the dependency tables and lockfile of a recorded project, or of
 // an entry in an operator's manifest, each turned into a stub project with no code of its own.
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/project_db.h"
@@ -37,12 +39,25 @@ struct RecordFilter {
   std::optional<size_t> top;  // the N most built
 };
 
-std::vector<WarmSource> sources_from_records(std::vector<ProjectRecord> records, const RecordFilter& filter);
+// The records `filter` chooses, one per distinct (dependencies, lockfile, profile, target):
+// records of several toolchains for one project build the same units on the new one. Chosen in
+// SQL; no text is loaded.
+std::vector<RecordedBuild> recorded_builds(const ProjectDb& db, const RecordFilter& filter);
+// A recorded build's source, with its texts.
+WarmSource load_recorded(const ProjectDb& db, const RecordedBuild& build);
 
 // Writes <dir>/Cargo.toml, Cargo.lock and an empty src/lib.rs.
 void write_stub_project(const std::string& dir, const WarmSource& source);
 
-// Number of distinct packages across the sources' lockfiles (an estimate of the units to build).
-size_t count_locked_packages(const std::vector<WarmSource>& sources);
+// The distinct packages from a source (not a project's own) across lockfiles: an estimate of
+// the units to build. Lockfiles are added one at a time; only the packages' names are kept.
+class LockedPackages {
+ public:
+  void add(std::string_view lockfile);
+  size_t count() const { return packages_.size(); }
+
+ private:
+  std::set<std::string> packages_;
+};
 
 }  // namespace cratecache

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,6 +67,42 @@ int wait_for(pid_t pid) {
   }
   return exit_code_of(status);
 }
+
+// The child's environment: only `env` when isolated, else ours with `env` over it.
+std::vector<std::string> child_environment(const std::vector<std::pair<std::string, std::string>>& env,
+                                           bool clear) {
+  std::vector<std::string> out;
+  if (!clear) {
+    for (char** var = environ; *var; ++var) out.emplace_back(*var);
+  }
+  for (const auto& [name, value] : env) {
+    std::string prefix = name + "=";
+    std::erase_if(out, [&](const std::string& e) { return e.starts_with(prefix); });
+    out.push_back(prefix + value);
+  }
+  return out;
+}
+
+std::optional<std::string> search_path(const std::string& name, std::string_view path) {
+  if (name.find('/') != std::string::npos) return name;
+  while (true) {
+    auto colon = path.find(':');
+    std::string dir(path.substr(0, colon));
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) return candidate;
+    if (colon == std::string_view::npos) return std::nullopt;
+    path.remove_prefix(colon + 1);
+  }
+}
+
+// A file descriptor closed when it goes out of scope.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
 
 }  // namespace
 
@@ -168,33 +205,56 @@ UserIdentity lookup_user(const std::string& name) {
 int spawn_logged(const std::string& program, const std::vector<std::string>& args,
                  const std::vector<std::pair<std::string, std::string>>& env, const std::string& log_path,
                  const SpawnIsolation& isolation) {
-  int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (log < 0) throw std::runtime_error("cannot open " + log_path + ": " + std::strerror(errno));
-  auto argv = make_argv(program, args);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(log);
-    throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  Fd log{::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644)};
+  if (log.fd < 0) throw std::runtime_error("cannot open " + log_path + ": " + std::strerror(errno));
+  Fd devnull{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
+  if (devnull.fd < 0) throw std::runtime_error(std::string("cannot open /dev/null: ") + std::strerror(errno));
+  // Everything the child needs is made here: what runs between fork and exec copies nothing.
+  std::vector<std::string> environment = child_environment(env, isolation.clear_env);
+  std::vector<char*> envp;
+  std::string_view path_variable;
+  for (auto& e : environment) {
+    envp.push_back(e.data());
+    if (e.starts_with("PATH=")) path_variable = std::string_view(e).substr(5);
   }
-  if (pid == 0) {
-    if (isolation.clear_env) ::clearenv();
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::dup2(log, STDOUT_FILENO);
-    ::dup2(log, STDERR_FILENO);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    if (isolation.clear_env) ::close_range(3, ~0U, 0);
-    if (const auto& user = isolation.user) {
+  envp.push_back(nullptr);
+  // Looked up in the child's PATH, as execvp in the child would.
+  auto found = search_path(program, path_variable);
+  if (!found) throw std::runtime_error("cannot run " + program + ": not found in PATH");
+  auto argv = make_argv(program, args);
+
+  pid_t pid = -1;
+  if (const auto& user = isolation.user) {
+    // posix_spawn cannot change the user. Forking costs what the parent's page tables do; warm's
+    // parent, which loads no record text, stays a few MB (docs/manager.md).
+    pid = ::fork();
+    if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+    if (pid == 0) {
+      ::dup2(devnull.fd, STDIN_FILENO);
+      ::dup2(log.fd, STDOUT_FILENO);
+      ::dup2(log.fd, STDERR_FILENO);
+      if (isolation.clear_env) ::close_range(3, ~0U, 0);
       // Groups, then gid, then uid: after setuid nothing else can be dropped.
       if (::setgroups(user->groups.size(), user->groups.data()) != 0 || ::setgid(user->gid) != 0 ||
           ::setuid(user->uid) != 0 || ::setuid(0) == 0) {
         ::_exit(126);
       }
+      ::execve(found->c_str(), argv.data(), envp.data());
+      ::_exit(127);
     }
-    ::execvp(program.c_str(), argv.data());
-    ::_exit(127);
+    return pid;
   }
-  ::close(log);
+  // glibc's posix_spawn shares the parent's memory until the exec (clone(CLONE_VM|CLONE_VFORK)):
+  // its cost does not grow with the parent's.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, devnull.fd, STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log.fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log.fd, STDERR_FILENO);
+  if (isolation.clear_env) posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  int rc = ::posix_spawn(&pid, found->c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot run " + program + ": " + std::strerror(rc));
   return pid;
 }
 
@@ -213,13 +273,21 @@ pid_t fork_detached(int keep_fd) {
   return 0;
 }
 
-std::pair<int, int> wait_any_child(bool block) {
-  int status = 0;
-  pid_t pid;
-  while ((pid = ::waitpid(-1, &status, block ? 0 : WNOHANG)) < 0 && errno == EINTR) {
+std::pair<int, int> wait_for_children(const std::vector<int>& pids, std::chrono::milliseconds timeout) {
+  // A pidfd is readable once its process has ended; poll() then waits for any of them, or the
+  // deadline. Without pidfds (Linux before 5.3) poll() just sleeps out the deadline.
+  std::vector<pollfd> fds;
+  for (int pid : pids) {
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd >= 0) fds.push_back({fd, POLLIN, 0});
   }
-  if (pid <= 0) return {pid < 0 ? -1 : 0, 0};
-  return {pid, exit_code_of(status)};
+  ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));  // EINTR: as a timeout
+  for (auto& p : fds) ::close(p.fd);
+  for (int pid : pids) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return {pid, exit_code_of(status)};
+  }
+  return {0, 0};
 }
 
 void exec_program(const std::string& program, const std::vector<std::string>& args) {
@@ -231,16 +299,7 @@ std::optional<std::string> find_in_path(const std::string& name) {
   if (name.find('/') != std::string::npos) return name;
   const char* path = std::getenv("PATH");
   if (!path) return std::nullopt;
-  std::string_view rest(path);
-  while (true) {
-    auto colon = rest.find(':');
-    std::string dir(rest.substr(0, colon));
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    struct stat st {};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) return candidate;
-    if (colon == std::string_view::npos) return std::nullopt;
-    rest.remove_prefix(colon + 1);
-  }
+  return search_path(name, path);
 }
 
 std::string own_executable_path() {

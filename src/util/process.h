@@ -2,6 +2,7 @@
 // Running child processes: rustc on a miss (streamed and captured), probes like `rustc -vV`.
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,15 +38,16 @@ struct SpawnIsolation {
   std::optional<UserIdentity> user;  // and runs as this user (the caller is root)
 };
 
-// Starts `program args...` in the background with extra environment variables and its stdout and
-// stderr appended to `log_path` (never through a link); returns the child's pid. Throws when it
-// cannot start.
+// Starts `program args...` (looked up in the child's PATH) in the background with extra
+// environment variables, stdin on /dev/null and its stdout and stderr appended to `log_path`
+// (never through a link); returns the child's pid. Throws when it cannot start. Spawned with
+// posix_spawn but for another user (fork, then setgroups/setgid/setuid).
 int spawn_logged(const std::string& program, const std::vector<std::string>& args,
                  const std::vector<std::pair<std::string, std::string>>& env, const std::string& log_path,
                  const SpawnIsolation& isolation = {});
-// Reaps a finished child: its pid and exit code; pid 0 when none has finished (only when not
-// blocking), pid -1 when there is no child left.
-std::pair<int, int> wait_any_child(bool block);
+// Waits until one of the children `pids` ends, or `timeout` passes: reaps it and returns its pid
+// and exit code; pid 0 when none ended in time.
+std::pair<int, int> wait_for_children(const std::vector<int>& pids, std::chrono::milliseconds timeout);
 
 // Forks a child that outlives the caller's job: its own session (Cargo's Ctrl-C does not reach
 // it), stdin/stdout/stderr on /dev/null and no other fd open but `keep_fd` (-1: none), so it holds

@@ -62,7 +62,10 @@ void record_project_build(const Config& config, const std::string& rustc, const 
     r.target = option_value(args, "--target");
     r.profile = profile_of(absolute_path(args.out_dir));
     r.last_built = static_cast<int64_t>(std::time(nullptr));
-    r.toolchain = identify_toolchain(rustc, layout.toolchains_dir()).release;
+    Toolchain toolchain = identify_toolchain(rustc, layout.toolchains_dir());
+    r.toolchain = toolchain.release;
+    r.toolchain_id = toolchain.short_id();
+    // Rewrites nothing but the record's counters when neither text changed (project_db.h).
     if (!config.store_read_only()) ProjectDb(layout).upsert(r);
     for (const auto& box : request_boxes) submit_request(box, {r.dependencies, r.lockfile, r.toolchain, r.profile, r.target});
   } catch (const std::exception& e) {
