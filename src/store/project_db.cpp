@@ -123,7 +123,7 @@ int schema_version(sqlite3* db) {
   return s.step() ? static_cast<int>(s.integer(0)) : 0;
 }
 
-void set_up_schema(sqlite3* db) {
+void set_up_schema(sqlite3* db, ProjectDb::Migration migration) {
   exec(db, "PRAGMA journal_mode=WAL");
   Transaction t(db);
   // Another process may have done it while this one waited for the lock.
@@ -132,6 +132,10 @@ void set_up_schema(sqlite3* db) {
   if (version > kSchemaVersion) throw std::runtime_error("the project records are of a newer cratecache");
   exec(db, kSchema);
   bool old_records = Statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'projects'").step();
+  if (old_records && migration == ProjectDb::Migration::kLeaveToManager) {
+    t.commit();  // the version stays old: the next manager command moves them
+    return;
+  }
   if (old_records) {
     if (sqlite3_create_function_v2(db, "sha256", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, sql_sha256, nullptr,
                                    nullptr, nullptr) != SQLITE_OK) {
@@ -179,7 +183,7 @@ std::string dependency_tables(const std::string& cargo_toml) {
   return s.str();
 }
 
-ProjectDb::ProjectDb(const StoreLayout& layout) {
+ProjectDb::ProjectDb(const StoreLayout& layout, Migration migration) {
   make_dirs(layout.dir());
   std::string path = layout.project_db();
   if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
@@ -189,7 +193,7 @@ ProjectDb::ProjectDb(const StoreLayout& layout) {
   }
   sqlite3_busy_timeout(db_, 5000);
   try {
-    if (schema_version(db_) != kSchemaVersion) set_up_schema(db_);
+    if (schema_version(db_) != kSchemaVersion) set_up_schema(db_, migration);
   } catch (const std::exception& e) {
     sqlite3_close(db_);
     throw std::runtime_error("cannot initialise " + path + ": " + e.what());

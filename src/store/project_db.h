@@ -64,8 +64,12 @@ std::string dependency_tables(const std::string& cargo_toml);
 
 class ProjectDb {
  public:
-  // Creates the tables, or moves an older version's records (texts inline) into them.
-  explicit ProjectDb(const StoreLayout& layout);
+  // Moving an older version's records (texts inline) takes seconds at 10^4 records: a build
+  // never waits for it. It records into the new tables and leaves the old ones to the next
+  // manager command (`projects`, `warm`, `gc`), whose records then win over the old.
+  enum class Migration { kNow, kLeaveToManager };
+  // Creates the tables, and moves an older version's records into them unless told to leave them.
+  explicit ProjectDb(const StoreLayout& layout, Migration migration = Migration::kNow);
   ~ProjectDb();
   ProjectDb(const ProjectDb&) = delete;
   ProjectDb& operator=(const ProjectDb&) = delete;

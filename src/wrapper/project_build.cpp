@@ -66,7 +66,7 @@ void record_project_build(const Config& config, const std::string& rustc, const 
     r.toolchain = toolchain.release;
     r.toolchain_id = toolchain.short_id();
     // Rewrites nothing but the record's counters when neither text changed (project_db.h).
-    if (!config.store_read_only()) ProjectDb(layout).upsert(r);
+    if (!config.store_read_only()) ProjectDb(layout, ProjectDb::Migration::kLeaveToManager).upsert(r);
     for (const auto& box : request_boxes) submit_request(box, {r.dependencies, r.lockfile, r.toolchain, r.profile, r.target});
   } catch (const std::exception& e) {
     warn("could not record this project for `cratecache warm`: {}", e.what());

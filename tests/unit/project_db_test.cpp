@@ -163,19 +163,22 @@ TEST_F(ProjectDbTest, WarmsChoiceIsMadeInSql) {
   EXPECT_EQ(top[0].label, "/busy/Cargo.toml");  // built three times
 }
 
-TEST_F(ProjectDbTest, AnOlderVersionsRecordsAreMovedIn) {
+// Version 0's table, texts inline, as an older cratecache left it.
+void write_old_records(const StoreLayout& layout) {
   make_dirs(layout.dir());
-  {
-    RawDb old(layout.project_db());
-    old.exec(
-        "PRAGMA journal_mode=WAL;"
-        "CREATE TABLE projects (manifest_path TEXT, profile TEXT, target TEXT, toolchain TEXT, rustc TEXT,"
-        " dependencies TEXT, lockfile TEXT, last_built INTEGER, builds INTEGER,"
-        " PRIMARY KEY (manifest_path, profile, target, toolchain));"
-        "INSERT INTO projects VALUES ('/a/Cargo.toml', 'dev', '', '1.90.0', 'rustc', 'deps a', 'shared lock', 100, 3);"
-        "INSERT INTO projects VALUES ('/b/Cargo.toml', 'release', 'x86_64-unknown-linux-musl', '1.90.0', 'rustc',"
-        " 'deps b', 'shared lock', 200, 1);");
-  }
+  RawDb old(layout.project_db());
+  old.exec(
+      "PRAGMA journal_mode=WAL;"
+      "CREATE TABLE projects (manifest_path TEXT, profile TEXT, target TEXT, toolchain TEXT, rustc TEXT,"
+      " dependencies TEXT, lockfile TEXT, last_built INTEGER, builds INTEGER,"
+      " PRIMARY KEY (manifest_path, profile, target, toolchain));"
+      "INSERT INTO projects VALUES ('/a/Cargo.toml', 'dev', '', '1.90.0', 'rustc', 'deps a', 'shared lock', 100, 3);"
+      "INSERT INTO projects VALUES ('/b/Cargo.toml', 'release', 'x86_64-unknown-linux-musl', '1.90.0', 'rustc',"
+      " 'deps b', 'shared lock', 200, 1);");
+}
+
+TEST_F(ProjectDbTest, AnOlderVersionsRecordsAreMovedIn) {
+  write_old_records(layout);
   ProjectDb db(layout);
   auto rows = listed(db);
   ASSERT_EQ(rows.size(), 2u);
@@ -206,6 +209,24 @@ TEST_F(ProjectDbTest, AnOlderVersionsRecordsAreMovedIn) {
   rows = listed(db);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].manifest_path, "/a/Cargo.toml");
+}
+
+TEST_F(ProjectDbTest, ABuildRecordsWithoutMovingAnOlderVersionsRecords) {
+  write_old_records(layout);
+  {
+    ProjectDb build(layout, ProjectDb::Migration::kLeaveToManager);
+    build.upsert(record("/a/Cargo.toml", "new lock", 300));
+  }
+  RawDb raw(layout.project_db());
+  EXPECT_EQ(raw.number("SELECT count(*) FROM projects"), 2);  // left for a manager command
+  EXPECT_EQ(raw.number("SELECT count(*) FROM records"), 1);
+  EXPECT_EQ(raw.number("PRAGMA user_version"), 0);
+
+  ProjectDb manager(layout);
+  auto rows = listed(manager);
+  ASSERT_EQ(rows.size(), 3u);  // the build's /a (dev, its toolchain) and both old records
+  EXPECT_EQ(rows[0].last_built, 300);
+  EXPECT_EQ(raw.number("SELECT count(*) FROM sqlite_master WHERE name = 'projects'"), 0);
 }
 
 }  // namespace
