@@ -1,9 +1,12 @@
 #pragma once
 // The local tier: one file per object (layout.h), written to a temp file and renamed. An entry's
 // mtime is its last use, for LRU eviction. Entries and manifests count against max_size; trimming
-// removes the least recently used entries with the manifests only they needed, and idle locks and
-// stale stat records. A put that passes max_size trims in a detached child: the build never waits.
-// What the store holds is counted as it changes (stats.h), so reading it walks nothing.
+// removes the least recently used entries with the manifests only they needed, idle locks, stale
+// stat records, and the temp files killed writers left anywhere in the store. A put that passes
+// max_size trims in a detached child: the build never waits. What the store holds is counted as it
+// changes (stats.h), so reading it walks nothing; the counts are exact unless something outside
+// the store changes its files or two processes store the same new entry at once, and each trim
+// recounts them.
 #include <cstdint>
 #include <optional>
 #include <string>
