@@ -16,16 +16,17 @@ using nlohmann::json;
 json stats_document(const Config& config) {
   StoreLayout layout(config.dir);
   auto totals = Stats(layout).totals();
-  LocalStore store(layout, config.max_size);
-  StoreUsage usage = store.usage();
+  // From the counters: no walk of the store.
+  StoreContents contents = LocalStore(layout, config.max_size).contents();
   json doc = {{"hits", 0},        {"misses", 0},          {"not_cached", json::object()},
               {"errors", json::object()}, {"hits_by_kind", json::object()}, {"misses_by_kind", json::object()},
               {"single_flight_waits", 0}, {"remote_hits", 0}, {"remote_uploads", 0}, {"cloned_bytes", 0},
-              {"entries", usage.entries}, {"bytes", usage.bytes}, {"max_size", config.max_size},
+              {"entries", contents.entries.entries}, {"bytes", contents.entries.bytes},
+              {"manifest_bytes", contents.manifest_bytes}, {"max_size", config.max_size},
               {"evicted", 0},     {"time_saved_s", 0.0},  {"cache_dir", config.dir},
               {"read_only", config.store_read_only()}};
   json toolchains = json::array();
-  for (const auto& t : store.usage_by_toolchain()) {
+  for (const auto& t : contents.toolchains) {
     toolchains.push_back({{"id", t.id}, {"release", t.release}, {"entries", t.usage.entries},
                           {"bytes", t.usage.bytes}, {"last_used", t.last_used}});
   }

@@ -2,10 +2,8 @@
 
 #include <fmt/core.h>
 
-#include <unistd.h>
-
 #include "entry/entry.h"
-#include "store/layout.h"
+#include "store/local_store.h"
 #include "store/remote/object_signature.h"
 #include "util/fs.h"
 
@@ -13,7 +11,8 @@ namespace cratecache {
 
 int run_verify(const Config& config, bool remove_bad) {
   size_t checked = 0, bad = 0;
-  StoreLayout(config.dir).for_each_entry([&](const StoreLayout::EntryFile& f) {
+  LocalStore store(StoreLayout(config.dir), config.max_size);
+  store.layout().for_each_entry([&](const StoreLayout::EntryFile& f) {
     ++checked;
     try {
       // A signed store keeps each entry's signature after it.
@@ -21,7 +20,7 @@ int run_verify(const Config& config, bool remove_bad) {
     } catch (const std::exception& e) {
       ++bad;
       fmt::print("bad entry {}: {}{}\n", f.path, e.what(), remove_bad ? " (removed)" : "");
-      if (remove_bad) ::unlink(f.path.c_str());
+      if (remove_bad) store.remove(f);  // counted, as the store's own removals are
     }
   });
   fmt::print("verify: {} entries checked, {} bad\n", checked, bad);

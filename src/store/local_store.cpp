@@ -42,7 +42,7 @@ constexpr hours kStaleStatRecord{24 * 30};
 // A background trim of 10^5 entries takes about a second; `gc` waits for one this long at most.
 constexpr std::chrono::minutes kTrimWait{10};
 
-bool is_temporary(const std::string& path) { return path.find(".tmp.") != std::string::npos; }
+bool is_temporary(const std::string& path) { return basename_of(path).find(".tmp.") != std::string::npos; }
 
 // The entries a manifest names, as paths: every JSON string in it of the form
 // "<toolchain>/<digest>". The manifest's format belongs to key/, a sibling room the store may not
@@ -95,6 +95,30 @@ bool remove_idle_lock(const StoreLayout::StoredFile& f) {
   return removed;
 }
 
+// The temporaries of writes outside entries, manifests, locks and stat records (which the trim
+// walks anyway): toolchain and miss records, settings, warm's work. That part of the store is small.
+void remove_abandoned_elsewhere(const StoreLayout& layout, int64_t abandoned) {
+  auto remove_if_abandoned = [&](const StoreLayout::StoredFile& f) {
+    if (is_temporary(f.path) && f.mtime_ns < abandoned) ::unlink(f.path.c_str());
+  };
+  std::vector<std::string> walked;
+  for (const auto& dir : {layout.entries_dir(), layout.manifests_dir(), layout.locks_dir(), layout.stat_dir()}) {
+    walked.push_back(basename_of(dir));
+  }
+  std::error_code ec;
+  for (fs::directory_iterator it(layout.dir(), ec), end; !ec && it != end; it.increment(ec)) {
+    std::string path = it->path().string();
+    if (std::find(walked.begin(), walked.end(), it->path().filename().string()) != walked.end()) continue;
+    std::error_code type_ec;
+    auto type = it->symlink_status(type_ec).type();  // a link is not followed, as in the trim's walks
+    if (type == fs::file_type::directory) {
+      layout.for_each_file(path, remove_if_abandoned);
+    } else if (auto st = stat_file(path); st && type == fs::file_type::regular) {
+      remove_if_abandoned({path, st->size, st->mtime_ns, st->inode});
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<MappedFile> LocalStore::map(Kind kind, const EntryKey& key) {
@@ -106,55 +130,92 @@ std::optional<MappedFile> LocalStore::map(Kind kind, const EntryKey& key) {
 
 void LocalStore::put(Kind kind, const EntryKey& key, std::string_view bytes) {
   std::string path = layout_.object(kind, key);
-  // A manifest replaces the last one of its input key: only its growth is new.
-  uint64_t replaced = 0;
-  if (kind == Kind::kManifest) {
-    if (auto st = stat_file(path)) replaced = st->size;
-  }
+  // Only the difference from an object replaced is new: a manifest rewritten with another
+  // candidate, an entry stored again (by concurrent misses, or over a damaged one).
+  auto replaced = stat_file(path);
   write_file_atomic(path, bytes);
-  if (bytes.size() > replaced) maybe_evict(bytes.size() - replaced);
+  bool entry = kind == Kind::kEntry;
+  Stats::StoreChange change{entry ? key.toolchain() : "", entry && !replaced ? 1 : 0,
+                            static_cast<int64_t>(bytes.size()) - static_cast<int64_t>(replaced ? replaced->size : 0)};
+  if (change.entries == 0 && change.bytes == 0) return;
+  auto estimate = count(change);
+  if (estimate && change.bytes > 0 && *estimate > max_size_) start_trim();
 }
 
-void LocalStore::remove(Kind kind, const EntryKey& key) { ::unlink(layout_.object(kind, key).c_str()); }
-
-StoreUsage LocalStore::usage() const {
-  StoreUsage u;
-  layout_.for_each_entry([&](const StoreLayout::EntryFile& f) {
-    ++u.entries;
-    u.bytes += f.size;
-  });
-  return u;
+void LocalStore::remove(Kind kind, const EntryKey& key) {
+  std::string path = layout_.object(kind, key);
+  auto st = stat_file(path);
+  if (!st || ::unlink(path.c_str()) != 0) return;
+  bool entry = kind == Kind::kEntry;
+  count({entry ? key.toolchain() : "", entry ? -1 : 0, -static_cast<int64_t>(st->size)});
 }
 
-std::vector<ToolchainUsage> LocalStore::usage_by_toolchain() const {
-  std::vector<ToolchainUsage> out;
+void LocalStore::remove(const StoreLayout::EntryFile& walked) {
+  if (::unlink(walked.path.c_str()) == 0) count({walked.toolchain, -1, -static_cast<int64_t>(walked.size)});
+}
+
+std::optional<uint64_t> LocalStore::count(const Stats::StoreChange& change) const {
+  try {
+    return Stats(layout_).count_changes({change});
+  } catch (const std::runtime_error&) {
+    return std::nullopt;  // shard 0 held past its deadline, or not writable
+  }
+}
+
+StoreContents LocalStore::contents() const {
+  Stats stats(layout_);
+  auto counted = stats.counters();
+  if (!counted) {
+    counted = walk_counters();
+    try {
+      // Not for a store that does not exist: `stats` makes nothing.
+      if (stat_file(layout_.entries_dir())) stats.set_counters(*counted);
+    } catch (const std::runtime_error&) {
+      // A store this process cannot write is walked each time.
+    }
+  }
+  StoreContents c;
+  c.manifest_bytes = counted->manifest_bytes;
   for (const auto& id : layout_.entry_toolchains()) {
     ToolchainUsage t;
     t.id = id;
     t.release = try_read_file(layout_.toolchain_release(id)).value_or("");
     while (!t.release.empty() && t.release.back() == '\n') t.release.pop_back();
     if (auto st = stat_file(layout_.toolchain_used(id))) t.last_used = st->mtime_ns / 1000000000;
-    layout_.for_each_entry(
-        [&](const StoreLayout::EntryFile& f) {
-          ++t.usage.entries;
-          t.usage.bytes += f.size;
-        },
-        id);
-    out.push_back(std::move(t));
+    if (auto it = counted->toolchains.find(id); it != counted->toolchains.end()) {
+      t.usage = {it->second.count, it->second.bytes};
+    }
+    c.entries.entries += t.usage.entries;
+    c.entries.bytes += t.usage.bytes;
+    c.toolchains.push_back(std::move(t));
   }
-  return out;
+  return c;
 }
 
-uint64_t LocalStore::drop_toolchain(const std::string& id) {
-  uint64_t freed = 0;
-  layout_.for_each_entry([&](const StoreLayout::EntryFile& f) { freed += f.size; }, id);
-  std::string dir = layout_.toolchain_entries_dir(id);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  if (ec) throw std::runtime_error("cannot remove " + dir + ": " + ec.message());
-  fs::remove(layout_.toolchain_used(id), ec);
-  Stats(layout_).set_store_size(usage().bytes);
-  return freed;
+Stats::StoreCounters LocalStore::walk_counters() const {
+  Stats::StoreCounters c;
+  layout_.for_each_entry([&](const StoreLayout::EntryFile& f) {
+    auto& e = c.toolchains[f.toolchain];
+    ++e.count;
+    e.bytes += f.size;
+  });
+  layout_.for_each_file(layout_.manifests_dir(), [&](const StoreLayout::StoredFile& f) {
+    if (!is_temporary(f.path) && f.path.ends_with(".json")) c.manifest_bytes += f.size;
+  });
+  return c;
+}
+
+void LocalStore::drop_toolchains(const std::vector<std::string>& ids) {
+  auto counted = Stats(layout_).counters().value_or(Stats::StoreCounters{});
+  for (const auto& id : ids) {
+    std::string dir = layout_.toolchain_entries_dir(id);
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    if (ec) throw std::runtime_error("cannot remove " + dir + ": " + ec.message());
+    fs::remove(layout_.toolchain_used(id), ec);
+    const auto& e = counted.toolchains[id];
+    if (e.count != 0 || e.bytes != 0) count({id, -static_cast<int64_t>(e.count), -static_cast<int64_t>(e.bytes)});
+  }
 }
 
 Trimmed LocalStore::evict_to(uint64_t target) {
@@ -184,6 +245,7 @@ Trimmed LocalStore::trim(uint64_t target) {
   std::vector<StoreLayout::EntryFile> entries;
   std::unordered_map<std::string, std::vector<size_t>> named_by;  // entry path -> manifests
   uint64_t total = 0;
+  Stats::StoreCounters left;
   layout_.for_each_entry(
       [&](const StoreLayout::EntryFile& f) {
         if (f.temporary) {
@@ -191,6 +253,9 @@ Trimmed LocalStore::trim(uint64_t target) {
           return;
         }
         total += f.size;
+        auto& counted = left.toolchains[f.toolchain];
+        ++counted.count;
+        counted.bytes += f.size;
         named_by[f.path];
         entries.push_back(f);
       },
@@ -209,6 +274,7 @@ Trimmed LocalStore::trim(uint64_t target) {
       ++t.manifests;
     } else {
       total += m.file.size;
+      left.manifest_bytes += m.file.size;
     }
   }
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.mtime_ns < b.mtime_ns; });
@@ -217,25 +283,34 @@ Trimmed LocalStore::trim(uint64_t target) {
     if (::unlink(e.path.c_str()) != 0) continue;
     total -= e.size;
     ++t.entries;
+    auto& counted = left.toolchains[e.toolchain];
+    --counted.count;
+    counted.bytes -= e.size;
     for (size_t i : named_by[e.path]) {
       WalkedManifest& m = manifests[i];
       if (--m.live == 0 && remove_unused(m)) {
         total -= m.file.size;
+        left.manifest_bytes -= m.file.size;
         ++t.manifests;
       }
     }
   }
   int64_t idle = ns_ago(kIdleLock);
   layout_.for_each_file(layout_.locks_dir(), [&](const StoreLayout::StoredFile& f) {
-    if (f.mtime_ns < idle && remove_idle_lock(f)) ++t.locks;
+    if (is_temporary(f.path)) {
+      if (f.mtime_ns < abandoned) ::unlink(f.path.c_str());
+    } else if (f.mtime_ns < idle && remove_idle_lock(f)) {
+      ++t.locks;
+    }
   });
   int64_t stale = ns_ago(kStaleStatRecord);
   layout_.for_each_file(layout_.stat_dir(), [&](const StoreLayout::StoredFile& f) {
     bool expired = f.mtime_ns < (is_temporary(f.path) ? abandoned : stale);
     if (expired && ::unlink(f.path.c_str()) == 0 && !is_temporary(f.path)) ++t.stat_records;
   });
+  remove_abandoned_elsewhere(layout_, abandoned);
   t.left = {entries.size() - t.entries, total};
-  Stats(layout_).set_store_size(total);
+  Stats(layout_).set_counters(left);
   return t;
 }
 
@@ -245,15 +320,7 @@ Trimmed LocalStore::trim(uint64_t target) {
 // goes on. A bounded step per put was the other way, but LRU needs every entry's age: any bounded
 // step would trim a sample, not the oldest. The child holds the lock to its end, so while it runs
 // other puts past the limit start nothing; `cratecache gc` waits for it, then trims itself.
-void LocalStore::maybe_evict(uint64_t added) {
-  Stats stats(layout_);
-  uint64_t estimate = 0;
-  try {
-    estimate = stats.add_store_size(added);
-  } catch (const std::runtime_error&) {
-    return;  // shard 0 held past its deadline: no estimate this time, the next put counts again
-  }
-  if (estimate <= max_size_) return;
+void LocalStore::start_trim() {
   int fd = ::open(layout_.cleanup_lock().c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) return;
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || fork_detached(fd) != 0) {
@@ -263,6 +330,7 @@ void LocalStore::maybe_evict(uint64_t added) {
   // The child: nothing of the build's may run here, whatever happens.
   ::setpriority(PRIO_PROCESS, 0, 19);
   try {
+    Stats stats(layout_);
     // Builds go on storing while a pass walks, and their puts past the limit start nothing while
     // this child holds the lock: another pass takes what came meanwhile, until one removes nothing.
     for (int pass = 0; pass < 4; ++pass) {

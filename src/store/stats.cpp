@@ -6,10 +6,12 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <algorithm>
 #include <functional>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <nlohmann/json.hpp>
 
@@ -22,7 +24,13 @@ using nlohmann::json;
 using Counters = std::map<std::string, int64_t>;
 
 constexpr int kShards = 16;
+// Shard 0: the size estimate that drives eviction, and what the store holds (stats.h).
 constexpr const char* kStoreSize = "store_size_estimate";
+constexpr std::string_view kUsage = "usage.";
+constexpr const char* kCounted = "usage.counted";  // the counters below hold all the store does
+constexpr const char* kManifestBytes = "usage.manifest_bytes";
+constexpr std::string_view kEntriesOf = "usage.entries.";  // + toolchain id
+constexpr std::string_view kBytesOf = "usage.bytes.";
 // Anyone who can open a shard, even read-only, can flock it: a build waits this long at most,
 // then the update is not counted (counting is best effort).
 constexpr auto kLockDeadline = std::chrono::seconds(2);
@@ -53,7 +61,61 @@ std::string shard_path(const std::string& dir, int shard) {
   return dir + "/" + std::to_string(shard) + ".json";
 }
 
+// A shard as `dump` writes it, a flat object of integers, read without building a JSON document:
+// every hit and miss updates shards, a miss shard 0 twice (its entry, its manifest). nullopt for
+// any other text.
+std::optional<Counters> parse_flat(std::string_view text) {
+  Counters c;
+  size_t i = 0;
+  auto next_is = [&](char ch) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r')) ++i;
+    if (i == text.size() || text[i] != ch) return false;
+    ++i;
+    return true;
+  };
+  if (!next_is('{')) return std::nullopt;
+  if (!next_is('}')) {
+    do {
+      if (!next_is('"')) return std::nullopt;
+      size_t end = text.find('"', i);
+      if (end == std::string_view::npos) return std::nullopt;
+      std::string_view name = text.substr(i, end - i);
+      if (name.find('\\') != std::string_view::npos) return std::nullopt;
+      i = end + 1;
+      if (!next_is(':')) return std::nullopt;
+      while (i < text.size() && text[i] == ' ') ++i;
+      int64_t value = 0;
+      auto [stop, ec] = std::from_chars(text.data() + i, text.data() + text.size(), value);
+      if (ec != std::errc()) return std::nullopt;
+      i = static_cast<size_t>(stop - text.data());
+      c[std::string(name)] = value;
+    } while (next_is(','));
+    if (!next_is('}')) return std::nullopt;
+  }
+  while (i < text.size() && text[i] == ' ') ++i;  // the padding of a shorter rewrite
+  if (i != text.size()) return std::nullopt;
+  return c;
+}
+
+// What json(c).dump() writes, without the document; a name that would need escapes goes through it.
+std::string dump(const Counters& c) {
+  std::string out = "{";
+  for (const auto& [name, value] : c) {
+    if (std::any_of(name.begin(), name.end(), [](char ch) { return ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\'; })) {
+      return json(c).dump();
+    }
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += name;
+    out += "\":";
+    out += std::to_string(value);
+  }
+  out += '}';
+  return out;
+}
+
 Counters parse(const std::string& text) {
+  if (auto flat = parse_flat(text)) return *flat;
   Counters c;
   try {
     json doc = json::parse(text);
@@ -64,8 +126,9 @@ Counters parse(const std::string& text) {
   return c;
 }
 
-// Reads, changes and rewrites one shard while holding its lock.
-void update_shard(const std::string& dir, int shard, const std::function<void(Counters&)>& change) {
+// Reads, changes and rewrites one shard while holding its lock; `change` learns whether the shard
+// was made just now.
+void update_shard(const std::string& dir, int shard, const std::function<void(Counters&, bool)>& change) {
   std::string path = shard_path(dir, shard);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -82,10 +145,10 @@ void update_shard(const std::string& dir, int shard, const std::function<void(Co
   ssize_t n;
   while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
   Counters c = parse(text);
-  change(c);
+  change(c, text.empty());
   // One pwrite over the old text, padded with spaces (JSON whitespace) to at least its length: a
   // process killed here leaves the old or the new counters, never an empty or cut shard.
-  std::string out = json(c).dump();
+  std::string out = dump(c);
   if (out.size() < text.size()) out.resize(text.size(), ' ');
   bool ok = ::pwrite(fd, out.data(), out.size(), 0) == static_cast<ssize_t>(out.size());
   ::close(fd);  // releases the lock
@@ -98,7 +161,7 @@ void Stats::add(const std::string& counter, int64_t delta) { add_many({{counter,
 
 void Stats::add_many(const Counters& deltas) {
   try {
-    update_shard(dir_, 1 + static_cast<int>(::getpid() % (kShards - 1)), [&](Counters& c) {
+    update_shard(dir_, 1 + static_cast<int>(::getpid() % (kShards - 1)), [&](Counters& c, bool) {
       for (const auto& [k, v] : deltas) c[k] += v;
     });
   } catch (const std::exception&) {
@@ -120,14 +183,65 @@ void Stats::zero() {
   for (int s = 1; s < kShards; ++s) ::unlink(shard_path(dir_, s).c_str());
 }
 
-uint64_t Stats::add_store_size(uint64_t delta) {
-  int64_t result = 0;
-  update_shard(dir_, 0, [&](Counters& c) { result = c[kStoreSize] += static_cast<int64_t>(delta); });
-  return static_cast<uint64_t>(result);
+uint64_t Stats::count_changes(const std::vector<StoreChange>& changes) {
+  // Counters of an uncounted store (older than them) hold only the changes since: a removal may
+  // take more than they hold.
+  auto add = [](int64_t& counter, int64_t delta) { counter = std::max<int64_t>(0, counter + delta); };
+  int64_t estimate = 0;
+  update_shard(dir_, 0, [&](Counters& c, bool made) {
+    // Shard 0 is made by a store's first put (or trim): a store that starts with it counts all.
+    if (made) c[kCounted] = 1;
+    for (const auto& change : changes) {
+      add(c[kStoreSize], change.bytes);
+      if (change.toolchain.empty()) {
+        add(c[kManifestBytes], change.bytes);
+        continue;
+      }
+      std::string entries = std::string(kEntriesOf) + change.toolchain, bytes = std::string(kBytesOf) + change.toolchain;
+      add(c[entries], change.entries);
+      add(c[bytes], change.bytes);
+      if (c[entries] == 0) {
+        c.erase(entries);
+        c.erase(bytes);
+      }
+    }
+    estimate = c[kStoreSize];
+  });
+  return static_cast<uint64_t>(estimate);
 }
 
-void Stats::set_store_size(uint64_t bytes) {
-  update_shard(dir_, 0, [&](Counters& c) { c[kStoreSize] = static_cast<int64_t>(bytes); });
+void Stats::set_counters(const StoreCounters& exact) {
+  update_shard(dir_, 0, [&](Counters& c, bool) {
+    std::erase_if(c, [](const auto& counter) { return counter.first.starts_with(kUsage); });
+    uint64_t total = exact.manifest_bytes;
+    for (const auto& [id, e] : exact.toolchains) {
+      if (e.count == 0) continue;
+      c[std::string(kEntriesOf) + id] = static_cast<int64_t>(e.count);
+      c[std::string(kBytesOf) + id] = static_cast<int64_t>(e.bytes);
+      total += e.bytes;
+    }
+    c[kManifestBytes] = static_cast<int64_t>(exact.manifest_bytes);
+    c[kCounted] = 1;
+    c[kStoreSize] = static_cast<int64_t>(total);
+  });
+}
+
+std::optional<Stats::StoreCounters> Stats::counters() const {
+  auto text = try_read_file(shard_path(dir_, 0));
+  if (!text) return std::nullopt;
+  Counters c = parse(*text);
+  if (!c.contains(kCounted)) return std::nullopt;
+  StoreCounters out;
+  out.manifest_bytes = static_cast<uint64_t>(c[kManifestBytes]);
+  for (const auto& [name, value] : c) {
+    std::string_view n = name;
+    if (n.starts_with(kEntriesOf)) {
+      out.toolchains[name.substr(kEntriesOf.size())].count = static_cast<uint64_t>(value);
+    } else if (n.starts_with(kBytesOf)) {
+      out.toolchains[name.substr(kBytesOf.size())].bytes = static_cast<uint64_t>(value);
+    }
+  }
+  return out;
 }
 
 }  // namespace cratecache

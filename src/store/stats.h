@@ -3,7 +3,9 @@
 // the store's stats/, each updated under flock, so concurrent builds rarely contend on one lock.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "store/layout.h"
 
@@ -21,9 +23,31 @@ class Stats {
   std::map<std::string, int64_t> totals() const;
   void zero();
 
-  // The store size estimate that drives eviction (kept in shard 0).
-  uint64_t add_store_size(uint64_t delta);
-  void set_store_size(uint64_t bytes);
+  // What the store holds, kept in shard 0 with the size estimate that drives eviction, so that a
+  // put counts both in the one update it makes: `stats` reads them instead of walking the store.
+  // Puts and removals apply their changes; a trim, which walks the store anyway, sets them exactly.
+  struct Entries {
+    uint64_t count = 0;
+    uint64_t bytes = 0;
+  };
+  struct StoreCounters {
+    std::map<std::string, Entries> toolchains;  // by toolchain id; none for one without entries
+    uint64_t manifest_bytes = 0;
+  };
+  // An entry of `toolchain` stored (entries +1, or 0 when it replaced one), removed (-1), or a
+  // manifest (no toolchain); `bytes` is the change in size.
+  struct StoreChange {
+    std::string toolchain;
+    int64_t entries = 0;
+    int64_t bytes = 0;
+  };
+  // Returns the size estimate after the changes. Throws std::runtime_error when shard 0 cannot be
+  // updated (held past its deadline, unwritable): the changes are then not counted, until a trim.
+  uint64_t count_changes(const std::vector<StoreChange>& changes);
+  void set_counters(const StoreCounters& exact);
+  // nullopt when no walk ever set the counters and the store did not start with them: one made by
+  // an older version, whose counters hold only the changes since.
+  std::optional<StoreCounters> counters() const;
 
  private:
   std::string dir_;

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "scratch_dir.h"
+#include "store/stats.h"
 #include "util/fs.h"
 
 namespace cratecache {
@@ -224,16 +226,170 @@ TEST_F(LocalStoreTest, EvictionRemovesAbandonedTempFilesOnly) {
   EXPECT_TRUE(get(store, key("aa01")));
 }
 
-TEST_F(LocalStoreTest, DropsOneToolchain) {
+// Per toolchain id: entries and their bytes.
+using Usage = std::map<std::string, std::pair<uint64_t, uint64_t>>;
+
+// As a walk of the entries finds it.
+Usage walked_usage(const fs::path& dir) {
+  Usage out;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "entries")) {
+    if (!e.is_regular_file() || e.path().extension() != ".entry") continue;
+    auto& u = out[e.path().parent_path().parent_path().filename().string()];
+    ++u.first;
+    u.second += e.file_size();
+  }
+  return out;
+}
+
+Usage counted_usage(const LocalStore& store) {
+  Usage out;
+  for (const auto& t : store.usage_by_toolchain()) {
+    if (t.usage.entries != 0) out[t.id] = {t.usage.entries, t.usage.bytes};
+  }
+  return out;
+}
+
+// Writes an entry file as nothing of the store's would: the counters cannot know it.
+void write_behind_the_store(const LocalStore& store, const EntryKey& k, size_t size) {
+  write_file_atomic(store.layout().object(Kind::kEntry, k), std::string(size, 'w'));
+}
+
+const std::string kOther = "00000000000000bb";
+
+TEST_F(LocalStoreTest, CountersFollowPutsReplacementsAndRemovals) {
   LocalStore store(StoreLayout(dir_.string()), 1 << 30);
-  const std::string old_tc = "0000000000000001", new_tc = "0000000000000002";
-  store.put(Kind::kEntry, key("aa11", old_tc), "1");
-  store.put(Kind::kEntry, key("aa22", new_tc), "2");
-  store.drop_toolchain(old_tc);
-  EXPECT_FALSE(get(store, key("aa11", old_tc)));
-  EXPECT_TRUE(get(store, key("aa22", new_tc)));
+  store.put(Kind::kEntry, key("aa01"), std::string(10, 'a'));
+  ASSERT_TRUE(Stats(store.layout()).counters()) << "a store made by this version is not counted from its first put";
+  store.put(Kind::kEntry, key("aa02"), std::string(20, 'a'));
+  store.put(Kind::kEntry, key("aa03"), std::string(30, 'a'));
+  store.put(Kind::kEntry, key("aa04", kOther), std::string(5, 'b'));
+  store.put(Kind::kManifest, key("bb01"), std::string(100, 'm'));
+  Usage expected{{kTc, {3, 60}}, {kOther, {1, 5}}};
+  EXPECT_EQ(counted_usage(store), expected);
+  EXPECT_EQ(store.contents().manifest_bytes, 100u);
+
+  // Replacements count only their difference, smaller or larger.
+  store.put(Kind::kEntry, key("aa01"), std::string(15, 'a'));
+  store.put(Kind::kEntry, key("aa02"), std::string(2, 'a'));
+  store.put(Kind::kManifest, key("bb01"), std::string(40, 'm'));
+  expected[kTc] = {3, 47};
+  EXPECT_EQ(counted_usage(store), expected);
+  EXPECT_EQ(walked_usage(dir_), expected);
+  EXPECT_EQ(store.contents().manifest_bytes, 40u);
+
+  store.remove(Kind::kEntry, key("aa03"));
+  store.remove(Kind::kEntry, key("aa03"));  // gone already: nothing to count
+  store.remove(Kind::kManifest, key("bb01"));
+  store.layout().for_each_entry([&](const StoreLayout::EntryFile& f) { store.remove(f); }, kOther);
+  expected = {{kTc, {2, 17}}};
+  EXPECT_EQ(counted_usage(store), expected);
+  EXPECT_EQ(walked_usage(dir_), expected);
+  EXPECT_EQ(store.usage().entries, 2u);
+  EXPECT_EQ(store.usage().bytes, 17u);
+  EXPECT_EQ(store.contents().manifest_bytes, 0u);
+
+  // Read from the counters, not a walk: an entry written behind the store's back is not seen.
+  write_behind_the_store(store, key("aa05"), 1000);
+  EXPECT_EQ(store.usage().entries, 2u);
+}
+
+TEST_F(LocalStoreTest, TrimSetsTheCountersFromItsWalk) {
+  LocalStore store(StoreLayout(dir_.string()), 1 << 30);
+  for (const char* k : {"aa01", "aa02", "aa03"}) store.put(Kind::kEntry, key(k), std::string(1000, 'z'));
+  store.put(Kind::kEntry, key("aa04", kOther), std::string(1000, 'z'));
+  store.put(Kind::kManifest, key("bb01"), manifest_naming({key("aa03")}));
+  store.put(Kind::kManifest, key("bb04"), manifest_naming({key("aa04", kOther)}));
+  // What the counters cannot know: a file removed and one added behind the store's back.
+  fs::remove(store.layout().object(Kind::kEntry, key("aa02")));
+  write_behind_the_store(store, key("aa05", kOther), 500);
+  store.evict_to(1 << 30);
+  EXPECT_EQ(counted_usage(store), walked_usage(dir_));
+  EXPECT_EQ(store.contents().manifest_bytes, manifest_bytes(dir_));
+
+  for (const char* k : {"aa01", "aa03"}) age(store.layout().object(Kind::kEntry, key(k)), std::chrono::hours(2));
+  age(store.layout().object(Kind::kEntry, key("aa04", kOther)), std::chrono::hours(1));
+  // aa01, aa03 (and its manifest) and aa04 (and its) go; aa05 stays.
+  Trimmed t = store.evict_to(600);
+  EXPECT_EQ(t.entries, 3u);
+  Usage expected{{kOther, {1, 500}}};
+  EXPECT_EQ(walked_usage(dir_), expected);
+  EXPECT_EQ(counted_usage(store), expected);
+  EXPECT_EQ(store.contents().manifest_bytes, 0u);
+}
+
+TEST_F(LocalStoreTest, DropsSeveralToolchains) {
+  LocalStore store(StoreLayout(dir_.string()), 1 << 30);
+  const std::string tc1 = "0000000000000001", tc2 = "0000000000000002", tc3 = "0000000000000003";
+  store.put(Kind::kEntry, key("aa11", tc1), "1");
+  store.put(Kind::kEntry, key("aa12", tc1), "12");
+  store.put(Kind::kEntry, key("aa22", tc2), "2");
+  store.put(Kind::kEntry, key("aa33", tc3), "333");
+  write_file_atomic(store.layout().toolchain_used(tc1), "");
+  store.drop_toolchains({tc1, tc3});
+  EXPECT_FALSE(get(store, key("aa11", tc1)));
+  EXPECT_FALSE(get(store, key("aa33", tc3)));
+  EXPECT_FALSE(fs::exists(store.layout().toolchain_used(tc1)));
+  EXPECT_TRUE(get(store, key("aa22", tc2)));
   ASSERT_EQ(store.usage_by_toolchain().size(), 1u);
-  EXPECT_EQ(store.usage_by_toolchain()[0].id, new_tc);
+  EXPECT_EQ(store.usage_by_toolchain()[0].id, tc2);
+  // Counted without a walk: the dropped toolchains' counters are gone with them.
+  auto counted = Stats(store.layout()).counters();
+  ASSERT_TRUE(counted);
+  EXPECT_EQ(counted->toolchains.size(), 1u);
+  EXPECT_EQ(counted->toolchains[tc2].count, 1u);
+  EXPECT_EQ(store.usage().bytes, 1u);
+}
+
+// A store an older version made has a size estimate in shard 0 but no counters: the first reading
+// walks it and records them, the next one reads them.
+TEST_F(LocalStoreTest, AStoreNeverCountedIsWalkedOnceThenCounted) {
+  LocalStore store(StoreLayout(dir_.string()), 1 << 30);
+  write_behind_the_store(store, key("aa01"), 100);
+  write_behind_the_store(store, key("aa02"), 200);
+  write_behind_the_store(store, key("aa03", kOther), 300);
+  write_file_atomic(store.layout().object(Kind::kManifest, key("bb01")), std::string(50, 'm'));
+  write_file_atomic(store.layout().stats_dir() + "/0.json", R"({"store_size_estimate":650})");
+  ASSERT_FALSE(Stats(store.layout()).counters());
+  // A put made since counts only its own change, into counters that do not hold the rest.
+  store.put(Kind::kEntry, key("aa04"), std::string(400, 'z'));
+  Usage expected{{kTc, {3, 700}}, {kOther, {1, 300}}};
+  EXPECT_EQ(counted_usage(store), expected);
+  EXPECT_EQ(store.contents().manifest_bytes, 50u);
+  ASSERT_TRUE(Stats(store.layout()).counters()) << "the walk's counters were not recorded";
+  write_behind_the_store(store, key("aa05"), 1000);
+  EXPECT_EQ(counted_usage(store), expected) << "walked again";
+}
+
+TEST_F(LocalStoreTest, ReadingAStoreThatDoesNotExistMakesNothing) {
+  fs::path absent = dir_ / "absent";
+  LocalStore store(StoreLayout(absent.string()), 1 << 30);
+  EXPECT_EQ(store.usage().entries, 0u);
+  EXPECT_TRUE(store.usage_by_toolchain().empty());
+  EXPECT_FALSE(fs::exists(absent));
+}
+
+// The trim reclaims the temp files killed writers left anywhere in the store, not only among
+// entries: gc has no walk of its own for them.
+TEST_F(LocalStoreTest, TrimRemovesAbandonedTempFilesAcrossTheStore) {
+  LocalStore store(StoreLayout(dir_.string()), 1 << 30);
+  const StoreLayout& layout = store.layout();
+  std::vector<fs::path> old_temps, fresh_temps;
+  for (const auto& dir : {layout.toolchains_dir(), layout.explain_dir(), layout.warm_dir() + "/123/deep",
+                          layout.locks_dir() + "/ab", layout.dir()}) {
+    old_temps.push_back(fs::path(dir) / "record.json.tmp.123.0");
+    fresh_temps.push_back(fs::path(dir) / "record.json.tmp.456.0");
+  }
+  for (const auto& p : old_temps) {
+    write_file_atomic(p.string(), "partial");
+    age(p, std::chrono::hours(2));
+  }
+  for (const auto& p : fresh_temps) write_file_atomic(p.string(), "partial");
+  write_file_atomic(layout.toolchains_dir() + "/0000000000000001.release", "1.0");
+  age(layout.toolchains_dir() + "/0000000000000001.release", std::chrono::hours(2));
+  store.evict_to(1 << 30);
+  for (const auto& p : old_temps) EXPECT_FALSE(fs::exists(p)) << p;
+  for (const auto& p : fresh_temps) EXPECT_TRUE(fs::exists(p)) << "a write in progress was removed: " << p;
+  EXPECT_TRUE(fs::exists(layout.toolchains_dir() + "/0000000000000001.release"));
 }
 
 TEST_F(LocalStoreTest, UnwritableDirectoryIsAnError) {
