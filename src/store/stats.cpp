@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <algorithm>
 #include <functional>
@@ -61,61 +60,7 @@ std::string shard_path(const std::string& dir, int shard) {
   return dir + "/" + std::to_string(shard) + ".json";
 }
 
-// A shard as `dump` writes it, a flat object of integers, read without building a JSON document:
-// every hit and miss updates shards, a miss shard 0 twice (its entry, its manifest). nullopt for
-// any other text.
-std::optional<Counters> parse_flat(std::string_view text) {
-  Counters c;
-  size_t i = 0;
-  auto next_is = [&](char ch) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r')) ++i;
-    if (i == text.size() || text[i] != ch) return false;
-    ++i;
-    return true;
-  };
-  if (!next_is('{')) return std::nullopt;
-  if (!next_is('}')) {
-    do {
-      if (!next_is('"')) return std::nullopt;
-      size_t end = text.find('"', i);
-      if (end == std::string_view::npos) return std::nullopt;
-      std::string_view name = text.substr(i, end - i);
-      if (name.find('\\') != std::string_view::npos) return std::nullopt;
-      i = end + 1;
-      if (!next_is(':')) return std::nullopt;
-      while (i < text.size() && text[i] == ' ') ++i;
-      int64_t value = 0;
-      auto [stop, ec] = std::from_chars(text.data() + i, text.data() + text.size(), value);
-      if (ec != std::errc()) return std::nullopt;
-      i = static_cast<size_t>(stop - text.data());
-      c[std::string(name)] = value;
-    } while (next_is(','));
-    if (!next_is('}')) return std::nullopt;
-  }
-  while (i < text.size() && text[i] == ' ') ++i;  // the padding of a shorter rewrite
-  if (i != text.size()) return std::nullopt;
-  return c;
-}
-
-// What json(c).dump() writes, without the document; a name that would need escapes goes through it.
-std::string dump(const Counters& c) {
-  std::string out = "{";
-  for (const auto& [name, value] : c) {
-    if (std::any_of(name.begin(), name.end(), [](char ch) { return ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\'; })) {
-      return json(c).dump();
-    }
-    if (out.size() > 1) out += ',';
-    out += '"';
-    out += name;
-    out += "\":";
-    out += std::to_string(value);
-  }
-  out += '}';
-  return out;
-}
-
 Counters parse(const std::string& text) {
-  if (auto flat = parse_flat(text)) return *flat;
   Counters c;
   try {
     json doc = json::parse(text);
@@ -148,7 +93,7 @@ void update_shard(const std::string& dir, int shard, const std::function<void(Co
   change(c, text.empty());
   // One pwrite over the old text, padded with spaces (JSON whitespace) to at least its length: a
   // process killed here leaves the old or the new counters, never an empty or cut shard.
-  std::string out = dump(c);
+  std::string out = json(c).dump();
   if (out.size() < text.size()) out.resize(text.size(), ' ');
   bool ok = ::pwrite(fd, out.data(), out.size(), 0) == static_cast<ssize_t>(out.size());
   ::close(fd);  // releases the lock

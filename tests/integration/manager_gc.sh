@@ -68,12 +68,21 @@ fi
 entries_b=$(find "$STORE/entries/$id_b" -name '*.entry' | wc -l)
 release_b=$("$DEB_RUSTC" -V | cut -d' ' -f2)
 
+# projects_of RELEASE: how many project records `projects` lists built by that toolchain release.
+projects_of() { CRATECACHE_DIR=$STORE "$bin" projects | awk -v r="$1" '$4 == r' | wc -l; }
+release_a=$(rustc -V | cut -d' ' -f2)
+assert_eq 2 "$(projects_of "$release_a")" "records of toolchain A (a and b)"
+assert_eq 1 "$(projects_of "$release_b")" "records of toolchain B (c)"
+
 step "age toolchain A's last use ($id_a) to 40 days; gc --drop-toolchains-unused-for 30"
 touch -d '40 days ago' "$STORE/toolchains/$id_a.used"
 run_gc --drop-toolchains-unused-for 30
+grep -q "removed 2 project records" "$WORK/gc.out" || fail "gc did not say it removed toolchain A's 2 records"
+assert_eq 0 "$(projects_of "$release_a")" "records of toolchain A after dropping it"
+assert_eq 1 "$(projects_of "$release_b")" "records of toolchain B after dropping A"
 [ ! -e "$STORE/entries/$id_a" ] || fail "entries of toolchain A ($id_a) are still there"
 assert_eq "$entries_b" "$(find "$STORE/entries/$id_b" -name '*.entry' | wc -l)" "entries of toolchain B after gc"
 assert_eq "$id_b $entries_b $release_b" "$(stats_toolchains | cut -d' ' -f1-3)" "stats toolchains after gc"
 assert_eq "$entries_b" "$(stat entries)" "stats entries after gc"
 
-echo "PASS $TEST_NAME: evicted the $(wc -l <"$WORK/gone") least recently used entries; dropped toolchain A only"
+echo "PASS $TEST_NAME: evicted the $(wc -l <"$WORK/gone") least recently used entries; dropped toolchain A and its project records only"

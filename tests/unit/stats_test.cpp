@@ -24,8 +24,7 @@ TEST_F(StatsTest, CountersAddUpAcrossUpdates) {
   EXPECT_EQ(totals["not_cached.print"], 1);
 }
 
-// Names a flat reading cannot take as they are (escapes, bytes past ASCII) go through the JSON
-// library, both ways.
+// Names with quotes, escapes and bytes past ASCII survive a shard's round trip.
 TEST_F(StatsTest, NamesThatNeedEscapesSurvive) {
   Stats stats(layout_);
   const std::string odd = "errors.a \"quoted\" \\ name\t\xc3\xa9";
