@@ -11,6 +11,7 @@
                                          just under the store's size (the put starts the background trim)
   timecmd NAME REPS OUT CMD...           median wall ms and peak RSS of a command
   gchalf BIN STORE SCRATCH REPS OUT      `gc --max-size` half the size, in fresh copies of the store
+  stubs WORK STORE COUNT SHAPES OUT      COUNT stub builds (fresh copies of the shapes), timed
   units RECORD_DIR PREFIX [N]            the (first N) recorded compiles of crates named PREFIX...
   copy_entries STORE TOTAL               TOTAL entries, by copying the store's under new names
   report RESULTS_DIR META                the Markdown report
@@ -215,6 +216,7 @@ def copy_store(store, scratch):
     copy = os.path.join(scratch, "store-copy")
     shutil.rmtree(copy, ignore_errors=True)
     subprocess.run(["cp", "-a", store, copy], check=True)
+    os.sync()  # the copy's writeback would otherwise run during what is timed next
     return copy
 
 
@@ -228,6 +230,21 @@ def cmd_gchalf(binary, store, scratch, reps, out):
         left.append(f"{before['entries']}->{store_json(binary, copy)['entries']}")
         shutil.rmtree(copy, ignore_errors=True)
     emit(out, summary("gc_half", samples) + [("gc_half_entries", " ".join(left))])
+
+
+def cmd_stubs(work, store, count, shapes, out):
+    """One `cargo build` of a fresh copy of each of COUNT shapes through the wrapper, under the
+    store's warm/ (where builds make no project records, like warm's own stubs)."""
+    binary = os.path.join(work, "bin", "cratecache")
+    env = dict(os.environ, CARGO_HOME=f"{work}/home/pool", RUSTC_WRAPPER=binary, CRATECACHE_DIR=store)
+    stub = os.path.join(store, "warm", "scale-stub")
+    samples = []
+    for s in range(int(count)):
+        shutil.rmtree(stub, ignore_errors=True)
+        shutil.copytree(f"{work}/proj/shape{s % int(shapes):02d}", stub, ignore=shutil.ignore_patterns("target"))
+        samples.append(run(["cargo", "build", "-q", "--lib"], env, stub))
+    shutil.rmtree(stub, ignore_errors=True)
+    emit(out, summary("stub", samples))
 
 
 def cmd_units(record_dir, prefix, limit=None):
@@ -335,6 +352,13 @@ def verdict(ok):
     return "**met**" if ok else "**not met**"
 
 
+def warm_per_job(r, k):
+    """warm's time per job, and beyond one stub build (ms; wall and CPU)."""
+    per, per_cpu = fnum(r.get("warm_ms")) / k, fnum(r.get("warm_cpu_ms")) / k
+    return {"per": per, "per_cpu": per_cpu, "over": per - fnum(r.get("stub_ms")),
+            "over_cpu": per_cpu - fnum(r.get("stub_cpu_ms"))}
+
+
 def read_rows(results_dir, prefix, key):
     rows = [bench_helpers.read_kv(os.path.join(results_dir, f)) for f in os.listdir(results_dir)
             if f.startswith(prefix) and f.endswith(".tsv")]
@@ -402,28 +426,26 @@ def cmd_report(results_dir, meta_path):
         w(meta["copied_text"])
         w("")
     if records:
+        k = fnum(meta.get("warm_top"))
+        jobs = [warm_per_job(r, k) for r in records]
         w("## Project records")
         w("")
         w(f"{meta.get('records_summary', '')} `warm --top {meta.get('warm_top', '?')} -j 1` builds the same "
-          "number of stub projects at every size (all their dependencies hits); *stub build* is one `cargo build` "
-          "of a fresh copy of a shape through the wrapper against the same store (median), and the per-job "
-          "overhead is warm's time per job beyond it.")
+          "stub projects at every count (all their dependencies hits); *stub build* is one `cargo build` of a "
+          "fresh copy of a shape through the wrapper against the same store (median of as many as warm builds), "
+          "and warm's *overhead per job* is its time per job beyond that. Wall ms (CPU ms: of warm or cargo and "
+          "everything they waited for, their builds included).")
         w("")
-        w("| records | projects ms (CPU) | projects RSS | warm s | warm RSS | warm s per job | ratio to first "
-          "| stub build s | overhead per job s | ratio to first | warm: built / compiled / cached |")
-        w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-        base = records[0]
-        for r in records:
-            k = fnum(meta.get("warm_top"))
-            per = fnum(r.get("warm_ms")) / 1000.0 / k
-            over = per - fnum(r.get("stub_ms")) / 1000.0
-            bper = fnum(base.get("warm_ms")) / 1000.0 / k
-            bover = bper - fnum(base.get("stub_ms")) / 1000.0
-            w(f"| {r.get('records')} | {r.get('projects_ms')} ({f2(r.get('projects_cpu_ms'))}) "
+        w("| records | projects | projects RSS | warm | warm RSS | warm per job | stub build "
+          "| overhead per job | overhead / first | warm: built / compiled / cached |")
+        w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        for r, j in zip(records, jobs):
+            w(f"| {r.get('records')} | {f2(r.get('projects_ms'))} ({f2(r.get('projects_cpu_ms'))}) "
               f"| {fnum(r.get('projects_rss_kib')) / 1024:.1f} MiB "
-              f"| {fnum(r.get('warm_ms')) / 1000:.2f} | {fnum(r.get('warm_rss_kib')) / 1024:.1f} MiB | {per:.3f} "
-              f"| {per / bper:.2f} | {fnum(r.get('stub_ms')) / 1000:.3f} | {over:.3f} | {ratio(over, bover):.2f} "
-              f"| {r.get('warm_summary', '?')} |")
+              f"| {fnum(r.get('warm_ms')):.0f} ({fnum(r.get('warm_cpu_ms')):.0f}) | {fnum(r.get('warm_rss_kib')) / 1024:.1f} MiB "
+              f"| {j['per']:.0f} ({j['per_cpu']:.0f}) | {fnum(r.get('stub_ms')):.0f} ({fnum(r.get('stub_cpu_ms')):.0f}) "
+              f"| {j['over']:.0f} ({j['over_cpu']:.0f}) | {ratio(j['over'], jobs[0]['over']):.2f} "
+              f"({ratio(j['over_cpu'], jobs[0]['over_cpu']):.2f}) | {r.get('warm_summary', '?')} |")
         w("")
     w("## Targets")
     w("")
@@ -434,23 +456,29 @@ def cmd_report(results_dir, meta_path):
           f"{rm:.2f} (target ≤ 1.2): {verdict(rm <= 1.2)}; in CPU time "
           f"{ratio(last.get('evict_miss_cpu_ms'), first.get('evict_miss_cpu_ms')):.2f}; plain miss: "
           f"{ratio(last.get('miss_ms'), first.get('miss_ms')):.2f}, hit: {ratio(last.get('hit_ms'), first.get('hit_ms')):.2f}")
+        idle = [r.get("entries") for r in stores if "0" in r.get("evict_trimmed", "").split()]
+        if idle:
+            w(f"  - no trim started in some samples at {', '.join(idle)} entries: eviction was not active there")
         s = fnum(last.get("stats_ms"))
         w(f"- `stats` at {last.get('entries')} entries: {s:.1f} ms (target < 50 ms): {verdict(s < 50)}; "
           f"`stats --json` {fnum(last.get('stats_json_ms')):.1f} ms")
         for k, name in [("gc", "gc"), ("gc_half", "gc --max-size half"), ("verify", "verify"), ("report", "report --html")]:
             per = [fnum(r.get(k + "_ms")) / (fnum(r.get("entries")) / 1000.0) for r in stores]
-            lin = per[-1] / per[0] if per[0] else float("nan")
+            # Between consecutive sizes: what each 1000 more entries cost (start-up cost left out).
+            slopes = [(fnum(b.get(k + "_ms")) - fnum(a.get(k + "_ms"))) / ((fnum(b.get("entries")) - fnum(a.get("entries"))) / 1000.0)
+                      for a, b in zip(stores, stores[1:])]
             w(f"- `{name}` ms per 1000 entries: " + ", ".join(f"{p:.1f}" for p in per) +
-              f" (largest / smallest {lin:.2f}; linear or better is ≤ 1 plus noise, and a fixed start-up cost "
-              "makes small stores look dearer)")
+              f"; per 1000 more entries between sizes: " + ", ".join(f"{x:.1f}" for x in slopes) +
+              (f" (last / first {slopes[-1] / slopes[0]:.2f}: linear is about 1, more is worse than linear)"
+               if len(slopes) > 1 and slopes[0] > 0 else ""))
     if records:
         first, last = records[0], records[-1]
-        k = fnum(meta.get("warm_top"))
-        per = [fnum(r.get("warm_ms")) / 1000.0 / k for r in records]
-        over = [p - fnum(r.get("stub_ms")) / 1000.0 for p, r in zip(per, records)]
-        rp, ro = per[-1] / per[0], ratio(over[-1], over[0])
+        j0, j1 = warm_per_job(first, fnum(meta.get("warm_top"))), warm_per_job(last, fnum(meta.get("warm_top")))
+        rp = ratio(j1["per"], j0["per"])
         w(f"- `warm` per job at {last.get('records')} records / at {first.get('records')}: {rp:.2f} "
-          f"(overhead beyond the stub build: {ro:.2f}) (target ≤ 1.5): {verdict(rp <= 1.5)}")
+          f"(CPU {ratio(j1['per_cpu'], j0['per_cpu']):.2f}; its overhead beyond the stub build: "
+          f"{ratio(j1['over'], j0['over']):.2f}, CPU {ratio(j1['over_cpu'], j0['over_cpu']):.2f}) "
+          f"(target ≤ 1.5): {verdict(rp <= 1.5)}")
         pm, prss = fnum(last.get("projects_ms")), fnum(last.get("projects_rss_kib")) / 1024
         w(f"- `projects` at {last.get('records')} records: {pm:.0f} ms, {prss:.1f} MiB (target < 1 s and "
           f"< 100 MB): {verdict(pm < 1000 and prss < 100)}")
@@ -462,7 +490,7 @@ def main():
         sys.exit(__doc__)
     cmds = {"batch": cmd_batch, "shapes": cmd_shapes, "records": cmd_records, "replay": cmd_replay,
             "misses": cmd_misses, "evict": cmd_evict, "timecmd": cmd_timecmd, "gchalf": cmd_gchalf,
-            "units": cmd_units, "copy_entries": cmd_copy_entries, "report": cmd_report}
+            "stubs": cmd_stubs, "units": cmd_units, "copy_entries": cmd_copy_entries, "report": cmd_report}
     cmd = cmds.get(sys.argv[1])
     if not cmd:
         sys.exit(__doc__)
