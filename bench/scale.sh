@@ -187,7 +187,7 @@ for count in "${record_list[@]}"; do
   python3 "$helpers" stubs "$work" "$R" "$warm_top" "$shapes" "$res"
   export CRATECACHE_DIR=$R CARGO_HOME=$work/home/pool
   python3 "$helpers" timecmd projects "$repeat" "$res" "$bin" projects
-  python3 "$helpers" timecmd warm "$((repeat < 2 ? repeat : 2))" "$res" "$bin" warm --top "$warm_top" -j 1
+  python3 "$helpers" timecmd warm "$repeat" "$res" "$bin" warm --top "$warm_top" -j 1
   unset CRATECACHE_DIR CARGO_HOME
   printf 'warm_summary\t%s\n' "$(grep -o '[0-9]* project(s) built, [0-9]* failed; [0-9]* units compiled, [0-9]* already cached' "$res.warm.stdout" | tr -d '\n')" >>"$res"
   cp "$res".*.stdout "$work/logs/" 2>/dev/null || true
