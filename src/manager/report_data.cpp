@@ -24,11 +24,7 @@ std::string crate_label(const std::string& name) {
 void walk_store(const StoreLayout& layout, ReportData& d) {
   std::map<std::string, CrateUsage> by_name;
   for (const auto& id : layout.entry_toolchains()) {
-    ToolchainUsage t;
-    t.id = id;
-    t.release = try_read_file(layout.toolchain_release(id)).value_or("");
-    while (!t.release.empty() && t.release.back() == '\n') t.release.pop_back();
-    if (auto st = stat_file(layout.toolchain_used(id))) t.last_used = st->mtime_ns / 1000000000;
+    ToolchainUsage t = describe_toolchain(layout, id);
     layout.for_each_entry(
         [&](const StoreLayout::EntryFile& f) {
           ++t.usage.entries;

@@ -162,6 +162,15 @@ std::optional<uint64_t> LocalStore::count(const Stats::StoreChange& change) cons
   }
 }
 
+ToolchainUsage describe_toolchain(const StoreLayout& layout, const std::string& id) {
+  ToolchainUsage t;
+  t.id = id;
+  t.release = try_read_file(layout.toolchain_release(id)).value_or("");
+  while (!t.release.empty() && t.release.back() == '\n') t.release.pop_back();
+  if (auto st = stat_file(layout.toolchain_used(id))) t.last_used = st->mtime_ns / 1000000000;
+  return t;
+}
+
 StoreContents LocalStore::contents() const {
   Stats stats(layout_);
   auto counted = stats.counters();
@@ -177,11 +186,7 @@ StoreContents LocalStore::contents() const {
   StoreContents c;
   c.manifest_bytes = counted->manifest_bytes;
   for (const auto& id : layout_.entry_toolchains()) {
-    ToolchainUsage t;
-    t.id = id;
-    t.release = try_read_file(layout_.toolchain_release(id)).value_or("");
-    while (!t.release.empty() && t.release.back() == '\n') t.release.pop_back();
-    if (auto st = stat_file(layout_.toolchain_used(id))) t.last_used = st->mtime_ns / 1000000000;
+    ToolchainUsage t = describe_toolchain(layout_, id);
     if (auto it = counted->toolchains.find(id); it != counted->toolchains.end()) {
       t.usage = {it->second.count, it->second.bytes};
     }

@@ -31,6 +31,9 @@ struct ToolchainUsage {
   int64_t last_used = 0;  // unix seconds; 0 when unknown
 };
 
+// A toolchain's release and last use, from its small files under toolchains/; usage left at zero.
+ToolchainUsage describe_toolchain(const StoreLayout& layout, const std::string& id);
+
 struct StoreContents {
   std::vector<ToolchainUsage> toolchains;  // those with an entries directory
   StoreUsage entries;                      // of them all
