@@ -4,7 +4,6 @@
 
 #include "entry/entry.h"
 #include "store/stats.h"
-#include "util/fs.h"
 
 namespace cratecache {
 namespace {
