@@ -8,6 +8,7 @@
 #include "buildscript/run.h"
 #include "cli/commands.h"
 #include "util/fs.h"
+#include "util/process.h"
 #include "wrapper/compile.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,10 @@ int main(int argc, char** argv) {
   // Hidden: the launcher cratecache puts in place of a cached package's build-script binary.
   if (args.size() >= 2 && args[0] == "build-script-run") {
     return cratecache::run_build_script(args[1], std::vector<std::string>(args.begin() + 2, args.end()));
+  }
+  // Hidden: how warm starts a build as its build user (util/process.h).
+  if (!args.empty() && args[0] == cratecache::kRunAs) {
+    return cratecache::exec_as_user(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (!args.empty() && !cratecache::is_subcommand(args[0])) {
     std::string rustc = args[0];

@@ -223,27 +223,18 @@ int spawn_logged(const std::string& program, const std::vector<std::string>& arg
   if (!found) throw std::runtime_error("cannot run " + program + ": not found in PATH");
   auto argv = make_argv(program, args);
 
-  pid_t pid = -1;
+  // posix_spawn cannot change the user: it starts this executable's `run-as`, which drops to the
+  // user and execs the program (exec_as_user).
+  std::vector<std::string> run_as;
   if (const auto& user = isolation.user) {
-    // posix_spawn cannot change the user. Forking costs what the parent's page tables do; warm's
-    // parent, which loads no record text, stays a few MB (docs/manager.md).
-    pid = ::fork();
-    if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
-    if (pid == 0) {
-      ::dup2(devnull.fd, STDIN_FILENO);
-      ::dup2(log.fd, STDOUT_FILENO);
-      ::dup2(log.fd, STDERR_FILENO);
-      if (isolation.clear_env) ::close_range(3, ~0U, 0);
-      // Groups, then gid, then uid: after setuid nothing else can be dropped.
-      if (::setgroups(user->groups.size(), user->groups.data()) != 0 || ::setgid(user->gid) != 0 ||
-          ::setuid(user->uid) != 0 || ::setuid(0) == 0) {
-        ::_exit(126);
-      }
-      ::execve(found->c_str(), argv.data(), envp.data());
-      ::_exit(127);
-    }
-    return pid;
+    std::string groups;
+    for (gid_t g : user->groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
+    run_as = {std::string(kRunAs), std::to_string(user->uid), std::to_string(user->gid), groups, *found};
+    run_as.insert(run_as.end(), args.begin(), args.end());
+    *found = own_executable_path();
+    argv = make_argv(*found, run_as);
   }
+  pid_t pid = -1;
   // glibc's posix_spawn shares the parent's memory until the exec (clone(CLONE_VM|CLONE_VFORK)):
   // its cost does not grow with the parent's.
   posix_spawn_file_actions_t actions;
@@ -300,6 +291,33 @@ std::optional<std::string> find_in_path(const std::string& name) {
   const char* path = std::getenv("PATH");
   if (!path) return std::nullopt;
   return search_path(name, path);
+}
+
+int exec_as_user(const std::vector<std::string>& args) {
+  // uid gid groups program args...
+  if (args.size() < 4) return 126;
+  try {
+    auto uid = static_cast<uid_t>(std::stoul(args[0]));
+    auto gid = static_cast<gid_t>(std::stoul(args[1]));
+    std::vector<gid_t> groups;
+    for (size_t start = 0; start < args[2].size();) {
+      size_t comma = std::min(args[2].find(',', start), args[2].size());
+      groups.push_back(static_cast<gid_t>(std::stoul(args[2].substr(start, comma - start))));
+      start = comma + 1;
+    }
+    // Groups, then gid, then uid: after setuid nothing else can be dropped; and a process that can
+    // become root again has dropped nothing.
+    if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0 ||
+        ::setuid(0) == 0) {
+      return 126;
+    }
+  } catch (const std::exception&) {
+    return 126;
+  }
+  std::vector<std::string> rest(args.begin() + 4, args.end());
+  auto argv = make_argv(args[3], rest);
+  ::execve(args[3].c_str(), argv.data(), environ);
+  return 127;
 }
 
 std::string own_executable_path() {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cratecache {
@@ -41,13 +42,19 @@ struct SpawnIsolation {
 // Starts `program args...` (looked up in the child's PATH) in the background with extra
 // environment variables, stdin on /dev/null and its stdout and stderr appended to `log_path`
 // (never through a link); returns the child's pid. Throws when it cannot start. Spawned with
-// posix_spawn but for another user (fork, then setgroups/setgid/setuid).
+// posix_spawn, for another user through `run-as` (below).
 int spawn_logged(const std::string& program, const std::vector<std::string>& args,
                  const std::vector<std::pair<std::string, std::string>>& env, const std::string& log_path,
                  const SpawnIsolation& isolation = {});
 // Waits until one of the children `pids` ends, or `timeout` passes: reaps it and returns its pid
 // and exit code; pid 0 when none ended in time.
 std::pair<int, int> wait_for_children(const std::vector<int>& pids, std::chrono::milliseconds timeout);
+
+// The hidden mode a spawn with a user runs in (this executable, as root): `run-as uid gid
+// groups program args...` drops to that user and execs the program with this environment. Returns
+// only when it cannot: 126 (the user), 127 (the exec).
+inline constexpr std::string_view kRunAs = "run-as";
+int exec_as_user(const std::vector<std::string>& args);
 
 // Forks a child that outlives the caller's job: its own session (Cargo's Ctrl-C does not reach
 // it), stdin/stdout/stderr on /dev/null and no other fd open but `keep_fd` (-1: none), so it holds
