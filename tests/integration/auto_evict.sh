@@ -2,7 +2,8 @@
 # Automatic eviction: builds that fill a store past max_size trim it in a detached child, never
 # inline (the build does not wait for it), down to 90 % of max_size counting entries and manifests;
 # a manifest goes with the last entry it names. Builds over the trimmed store still succeed:
-# evicted units compile again, and the stats count no error.
+# evicted units compile again, what is served is byte-identical to an uncached build, and the
+# stats count no error.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 bin=$CRATECACHE_BIN
@@ -24,6 +25,9 @@ orphan_manifests() {
   done
 }
 
+step "uncached reference build"
+reference_build "$WORK/a/hello-hyper"
+
 limit=$((16 << 20))
 step "cold build of hello-hyper with max_size $limit (its entries: about 50 MiB)"
 CRATECACHE_MAX_SIZE=$limit cached_build "$WORK/a/hello-hyper"
@@ -40,6 +44,7 @@ CRATECACHE_MAX_SIZE=$limit cached_build "$WORK/b/hello-hyper"
 wait_trim
 assert_gt "$(count_log miss)" 0 "misses (evicted units)"
 serve_check "$WORK/b/hello-hyper/target/debug/hello-hyper"
+compare_outputs_same_path "$WORK/b/hello-hyper" "$WORK/a/hello-hyper" debug 100 hello-hyper
 [ "$(store_bytes)" -le "$limit" ] || fail "store over max_size after the second build"
 assert_eq "{}" "$(CRATECACHE_DIR=$STORE "$bin" stats --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["errors"])')" "stats errors"
 
