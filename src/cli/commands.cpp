@@ -91,7 +91,7 @@ int run_cli(const std::vector<std::string>& args) {
   int drop_days = -1;
   auto* gc = app.add_subcommand("gc", "Trim the store (least recently used first) and drop unused toolchains");
   gc->add_option("--max-size", gc_size, "Size to trim to, e.g. 5G (default: the configured max_size)");
-  gc->add_option("--drop-toolchains-unused-for", drop_days, "Remove entries of toolchains unused for N days");
+  gc->add_option("--drop-toolchains-unused-for", drop_days, "Remove entries (and project records) of toolchains unused for N days");
 
   int flush_timeout = 120;
   auto* flush = app.add_subcommand("flush-uploads", "Wait until background uploads to the remote tier are done");
