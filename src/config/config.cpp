@@ -9,6 +9,7 @@
 
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/split.h"
 
 namespace cratecache {
 namespace {
@@ -16,15 +17,10 @@ namespace {
 // "a.pub, b.pub" (environment) -> {"a.pub", "b.pub"}.
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string item = text.substr(start, comma - start);
+  for (auto& item : split_nonempty(text, ',')) {
     item.erase(0, item.find_first_not_of(" \t"));
     item.erase(item.find_last_not_of(" \t") + 1);
     if (!item.empty()) out.push_back(std::move(item));
-    start = comma + 1;
   }
   return out;
 }

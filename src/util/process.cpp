@@ -16,6 +16,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "util/split.h"
+
 extern char** environ;
 
 namespace cratecache {
@@ -300,11 +302,7 @@ int exec_as_user(const std::vector<std::string>& args) {
     auto uid = static_cast<uid_t>(std::stoul(args[0]));
     auto gid = static_cast<gid_t>(std::stoul(args[1]));
     std::vector<gid_t> groups;
-    for (size_t start = 0; start < args[2].size();) {
-      size_t comma = std::min(args[2].find(',', start), args[2].size());
-      groups.push_back(static_cast<gid_t>(std::stoul(args[2].substr(start, comma - start))));
-      start = comma + 1;
-    }
+    for (const auto& g : split_nonempty(args[2], ',')) groups.push_back(static_cast<gid_t>(std::stoul(g)));
     // Groups, then gid, then uid: after setuid nothing else can be dropped; and a process that can
     // become root again has dropped nothing.
     if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0 ||
