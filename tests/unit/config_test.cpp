@@ -32,6 +32,16 @@ TEST(Config, EnvironmentOverridesFileAndBadValuesAreReported) {
   EXPECT_THROW(Config::load(lookup), std::runtime_error);
 }
 
+TEST(Config, TrustedKeysAreAListWithSpacesAndEmptyItemsDropped) {
+  std::map<std::string, std::string> env{{"CRATECACHE_DIR", "/nonexistent-cratecache-dir"},
+                                         {"CRATECACHE_TRUSTED_KEYS", " /k/a.pub , ,/k/b.pub,"}};
+  auto lookup = [&env](const char* n) -> const char* {
+    auto it = env.find(n);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  EXPECT_EQ(Config::load(lookup).trusted_keys, (std::vector<std::string>{"/k/a.pub", "/k/b.pub"}));
+}
+
 TEST(Config, ChoosesTheEntryCodec) {
   std::map<std::string, std::string> env{{"CRATECACHE_DIR", "/nonexistent-cratecache-dir"}};
   auto lookup = [&env](const char* n) -> const char* {
