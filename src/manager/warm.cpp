@@ -1,6 +1,5 @@
 #include "manager/warm.h"
 
-#include <fcntl.h>
 #include <fmt/core.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -85,18 +84,10 @@ class UnitLogTally {
 
   void read(WarmCounts& counts) {
     constexpr uint64_t kMax = 64u << 20;
-    int fd = ::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    struct stat st {};
-    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-      char buf[1 << 16];
-      ssize_t n;
-      while (offset_ < kMax &&
-             (n = ::pread(fd, buf, std::min<uint64_t>(sizeof buf, kMax - offset_), static_cast<off_t>(offset_))) > 0) {
-        offset_ += static_cast<uint64_t>(n);
-        partial_.append(buf, static_cast<size_t>(n));
-      }
+    if (auto grown = read_regular_range(path_, offset_, static_cast<size_t>(kMax - offset_))) {
+      offset_ += grown->size();
+      partial_ += *grown;
     }
-    if (fd >= 0) ::close(fd);
     size_t ended = partial_.rfind('\n');
     if (ended != std::string::npos) {
       for_each_line(std::string_view(partial_).substr(0, ended + 1), [&](std::string_view line) {

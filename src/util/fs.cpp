@@ -69,14 +69,15 @@ std::optional<std::string> try_read_file(const std::string& path) {
   return out;
 }
 
-std::optional<std::string> read_regular_prefix(const std::string& path, size_t max_bytes) {
+std::optional<std::string> read_regular_range(const std::string& path, uint64_t offset, size_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   struct stat st {};
   std::optional<std::string> out;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    out.emplace(std::min<size_t>(static_cast<size_t>(st.st_size), max_bytes), '\0');
-    ssize_t n = ::pread(fd, out->data(), out->size(), 0);
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    out.emplace(static_cast<size_t>(std::min<uint64_t>(size > offset ? size - offset : 0, max_bytes)), '\0');
+    ssize_t n = ::pread(fd, out->data(), out->size(), static_cast<off_t>(offset));
     out->resize(n > 0 ? static_cast<size_t>(n) : 0);
   }
   ::close(fd);

@@ -27,8 +27,8 @@ FileStat file_stat_of(const struct ::stat& st);
 std::string read_file(const std::string& path);
 std::optional<std::string> try_read_file(const std::string& path);
 // A file another user may have made: read only when it is a regular file (never through a final
-// link, never waiting on a FIFO), and only its first `max_bytes`.
-std::optional<std::string> read_regular_prefix(const std::string& path, size_t max_bytes);
+// link, never waiting on a FIFO), and only `max_bytes` from `offset` (a log read as it grows).
+std::optional<std::string> read_regular_range(const std::string& path, uint64_t offset, size_t max_bytes);
 void make_dirs(const std::string& path);
 // Writes to a unique temp file beside `path`, then renames: readers see all or nothing.
 void write_file_atomic(const std::string& path, std::string_view data, uint32_t mode = 0644);
