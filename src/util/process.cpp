@@ -211,7 +211,7 @@ int spawn_logged(const std::string& program, const std::vector<std::string>& arg
   if (log.fd < 0) throw std::runtime_error("cannot open " + log_path + ": " + std::strerror(errno));
   Fd devnull{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
   if (devnull.fd < 0) throw std::runtime_error(std::string("cannot open /dev/null: ") + std::strerror(errno));
-  // Everything the child needs is made here: what runs between fork and exec copies nothing.
+  // Everything the child needs is made here, before posix_spawn: the child only execs.
   std::vector<std::string> environment = child_environment(env, isolation.clear_env);
   std::vector<char*> envp;
   std::string_view path_variable;
