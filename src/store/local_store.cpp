@@ -41,6 +41,9 @@ constexpr hours kIdleLock{1};
 constexpr hours kStaleStatRecord{24 * 30};
 // A background trim of 10^5 entries takes about a second; `gc` waits for one this long at most.
 constexpr std::chrono::minutes kTrimWait{10};
+// A background trim's walks at most: builds storing as fast as it trims cannot keep it running.
+constexpr int kTrimPasses = 8;
+constexpr std::chrono::seconds kTrimRetake{5};
 
 bool is_temporary(const std::string& path) { return basename_of(path).find(".tmp.") != std::string::npos; }
 
@@ -175,10 +178,11 @@ StoreContents LocalStore::contents() const {
   Stats stats(layout_);
   auto counted = stats.counters();
   if (!counted) {
+    auto mark = stats.mark();
     counted = walk_counters();
     try {
       // Not for a store that does not exist: `stats` makes nothing.
-      if (stat_file(layout_.entries_dir())) stats.set_counters(*counted);
+      if (stat_file(layout_.entries_dir())) stats.set_counters(*counted, mark);
     } catch (const std::runtime_error&) {
       // A store this process cannot write is walked each time.
     }
@@ -230,11 +234,15 @@ Trimmed LocalStore::evict_to(uint64_t target) {
   if (fd >= 0) flock_within(fd, LOCK_EX, kTrimWait);
   Trimmed t = trim(target);
   if (fd >= 0) ::close(fd);
+  // A put that crossed max_size while this held the lock started no trim of its own.
+  if (Stats(layout_).size_estimate() > max_size_) start_trim();
   return t;
 }
 
 Trimmed LocalStore::trim(uint64_t target) {
   Trimmed t;
+  Stats stats(layout_);
+  auto walk_start = stats.mark();
   int64_t abandoned = ns_ago(kAbandonedWrite);
   // Manifests before entries: an entry is written before its manifest, so a manifest the walk
   // reads finds its entries in the entries walk that follows.
@@ -315,7 +323,7 @@ Trimmed LocalStore::trim(uint64_t target) {
   });
   remove_abandoned_elsewhere(layout_, abandoned);
   t.left = {entries.size() - t.entries, total};
-  Stats(layout_).set_counters(left);
+  stats.set_counters(left, walk_start);
   return t;
 }
 
@@ -338,11 +346,18 @@ void LocalStore::start_trim() {
     Stats stats(layout_);
     // Builds go on storing while a pass walks, and their puts past the limit start nothing while
     // this child holds the lock: another pass takes what came meanwhile, until one removes nothing.
-    for (int pass = 0; pass < 4; ++pass) {
-      Trimmed t = trim(max_size_ / 10 * 9);
-      stats.add_many({{"evicted", static_cast<int64_t>(t.entries)}, {"evicted_manifests", static_cast<int64_t>(t.manifests)}});
-      if (t.entries == 0 && t.manifests == 0) break;
-    }
+    // Then, with the lock let go, one look more: a put that crossed the limit after the last walk
+    // found the lock taken, and a put after this look finds it free. The lock is taken back with a
+    // wait, since whoever was waiting for it (`gc`, or a test watching for the end) gets it first.
+    int passes = 0;
+    do {
+      Trimmed t;
+      do {
+        t = trim(max_size_ / 10 * 9);
+        stats.add_many({{"evicted", static_cast<int64_t>(t.entries)}, {"evicted_manifests", static_cast<int64_t>(t.manifests)}});
+      } while (++passes < kTrimPasses && (t.entries != 0 || t.manifests != 0));
+      ::flock(fd, LOCK_UN);
+    } while (passes < kTrimPasses && stats.size_estimate() > max_size_ && flock_within(fd, LOCK_EX, kTrimRetake));
   } catch (...) {
   }
   ::_exit(0);

@@ -155,20 +155,58 @@ uint64_t Stats::count_changes(const std::vector<StoreChange>& changes) {
   return static_cast<uint64_t>(estimate);
 }
 
-void Stats::set_counters(const StoreCounters& exact) {
+Stats::Mark Stats::mark() const {
+  Mark m;
+  auto text = try_read_file(shard_path(dir_, 0));
+  for (const auto& [k, v] : parse(text.value_or(""))) {
+    if (k == kStoreSize || std::string_view(k).starts_with(kUsage)) m.usage[k] = v;
+  }
+  return m;
+}
+
+void Stats::set_counters(const StoreCounters& walked, const Mark& walk_start) {
+  Counters exact;
+  int64_t total = static_cast<int64_t>(walked.manifest_bytes);
+  for (const auto& [id, e] : walked.toolchains) {
+    if (e.count == 0) continue;
+    exact[std::string(kEntriesOf) + id] = static_cast<int64_t>(e.count);
+    exact[std::string(kBytesOf) + id] = static_cast<int64_t>(e.bytes);
+    total += static_cast<int64_t>(e.bytes);
+  }
+  exact[kManifestBytes] = static_cast<int64_t>(walked.manifest_bytes);
+  exact[kStoreSize] = total;
   update_shard(dir_, 0, [&](Counters& c, bool) {
-    std::erase_if(c, [](const auto& counter) { return counter.first.starts_with(kUsage); });
-    uint64_t total = exact.manifest_bytes;
-    for (const auto& [id, e] : exact.toolchains) {
-      if (e.count == 0) continue;
-      c[std::string(kEntriesOf) + id] = static_cast<int64_t>(e.count);
-      c[std::string(kBytesOf) + id] = static_cast<int64_t>(e.bytes);
-      total += e.bytes;
+    // Counted since the mark: what is there now less what was there then, for every counter.
+    for (const auto& [k, v] : c) {
+      if (k != kStoreSize && !std::string_view(k).starts_with(kUsage)) continue;
+      auto then = walk_start.usage.find(k);
+      exact[k] += v - (then == walk_start.usage.end() ? 0 : then->second);
     }
-    c[kManifestBytes] = static_cast<int64_t>(exact.manifest_bytes);
+    for (const auto& [k, v] : walk_start.usage) {
+      if (!c.contains(k)) exact[k] -= v;
+    }
+    std::erase_if(c, [](const auto& counter) { return counter.first == kStoreSize || counter.first.starts_with(kUsage); });
+    for (const auto& [k, v] : exact) {
+      if (k == kCounted) continue;
+      std::string_view name = k;
+      if (name.starts_with(kEntriesOf)) {
+        if (v <= 0) continue;  // a toolchain left without entries is not listed
+        std::string bytes = std::string(kBytesOf) + std::string(name.substr(kEntriesOf.size()));
+        auto b = exact.find(bytes);
+        c[k] = v;
+        c[bytes] = b == exact.end() ? 0 : std::max<int64_t>(0, b->second);
+      } else if (!name.starts_with(kBytesOf)) {
+        c[k] = std::max<int64_t>(0, v);
+      }
+    }
     c[kCounted] = 1;
-    c[kStoreSize] = static_cast<int64_t>(total);
   });
+}
+
+uint64_t Stats::size_estimate() const {
+  auto text = try_read_file(shard_path(dir_, 0));
+  Counters c = parse(text.value_or(""));
+  return static_cast<uint64_t>(std::max<int64_t>(0, c[kStoreSize]));
 }
 
 std::optional<Stats::StoreCounters> Stats::counters() const {

@@ -44,7 +44,16 @@ class Stats {
   // Returns the size estimate after the changes. Throws std::runtime_error when shard 0 cannot be
   // updated (held past its deadline, unwritable): the changes are then not counted, until a trim.
   uint64_t count_changes(const std::vector<StoreChange>& changes);
-  void set_counters(const StoreCounters& exact);
+  // Builds go on storing while a walk counts: a walk takes a mark before it starts, and setting its
+  // counts keeps what was counted since the mark on top of them. A change the walk also saw is then
+  // counted twice: the estimate errs high, which only brings the next trim (and its recount) sooner.
+  struct Mark {
+    std::map<std::string, int64_t> usage;
+  };
+  Mark mark() const;
+  void set_counters(const StoreCounters& walked, const Mark& walk_start);
+  // The size estimate (entries and manifests); 0 without shard 0.
+  uint64_t size_estimate() const;
   // nullopt when no walk ever set the counters and the store did not start with them: one made by
   // an older version, whose counters hold only the changes since.
   std::optional<StoreCounters> counters() const;

@@ -211,6 +211,27 @@ TEST_F(LocalStoreTest, PutPastTheLimitTrimsInTheBackground) {
   EXPECT_FALSE(has_manifest(dir_, manifest_of(0))) << "an evicted entry's manifest stayed";
 }
 
+// A put past the limit while another process holds the cleanup lock starts nothing: the holder
+// looks at the size once more when it lets go, and has what came meanwhile trimmed.
+TEST_F(LocalStoreTest, PutsPastTheLimitWhileTheLockIsHeldAreTrimmedAfterIt) {
+  const uint64_t limit = 100 * 1000;
+  LocalStore store(StoreLayout(dir_.string()), limit);
+  fs::create_directories(dir_);
+  int held = ::open((dir_ / "cleanup.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_EX), 0);
+  for (int i = 0; i < 200; ++i) store.put(Kind::kEntry, key(std::to_string(100000 + i)), std::string(1000, 'q'));
+  ::close(held);
+  ASSERT_GT(store.usage().bytes, limit) << "a put trimmed while the lock was held";
+  store.evict_to(1 << 30);  // removes nothing itself
+  EXPECT_TRUE(trimming(dir_)) << "the store is over max_size and no trim followed";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (trimming(dir_) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_LE(store.usage().bytes, limit / 10 * 9);
+}
+
 // Automatic eviction also reclaims what writers killed before their rename left behind.
 TEST_F(LocalStoreTest, EvictionRemovesAbandonedTempFilesOnly) {
   LocalStore store(StoreLayout(dir_.string()), 1 << 30);

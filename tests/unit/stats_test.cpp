@@ -54,7 +54,7 @@ TEST_F(StatsTest, CountersOfTheStoreAreSetAndChanged) {
   exact.toolchains["00000000000000aa"] = {2, 300};
   exact.toolchains["00000000000000bb"] = {0, 0};
   exact.manifest_bytes = 50;
-  stats.set_counters(exact);
+  stats.set_counters(exact, stats.mark());
   EXPECT_EQ(stats.count_changes({{"", 0, 10}, {"00000000000000aa", -1, -100}}), 260u);
   auto counted = stats.counters();
   ASSERT_TRUE(counted);
@@ -64,6 +64,33 @@ TEST_F(StatsTest, CountersOfTheStoreAreSetAndChanged) {
   EXPECT_EQ(counted->toolchains["00000000000000aa"].bytes, 200u);
   stats.count_changes({{"00000000000000aa", -1, -200}});
   EXPECT_TRUE(stats.counters()->toolchains.empty()) << "a toolchain without entries is still counted";
+}
+
+TEST_F(StatsTest, ChangesCountedDuringAWalkStayOnTopOfItsCounts) {
+  Stats stats(layout_);
+  stats.count_changes({{"00000000000000aa", 1, 100}, {"", 0, 5}});
+  auto walk_start = stats.mark();
+  // While the walk ran: another entry of aa stored, one of a new toolchain bb, a manifest grew.
+  stats.count_changes({{"00000000000000aa", 1, 40}, {"00000000000000bb", 1, 7}, {"", 0, 3}});
+  Stats::StoreCounters walked;  // what the walk saw: the first entry, trimmed to nothing more
+  walked.toolchains["00000000000000aa"] = {1, 100};
+  walked.manifest_bytes = 5;
+  stats.set_counters(walked, walk_start);
+  auto counted = stats.counters();
+  ASSERT_TRUE(counted);
+  EXPECT_EQ(counted->toolchains["00000000000000aa"].count, 2u);
+  EXPECT_EQ(counted->toolchains["00000000000000aa"].bytes, 140u);
+  EXPECT_EQ(counted->toolchains["00000000000000bb"].count, 1u);
+  EXPECT_EQ(counted->toolchains["00000000000000bb"].bytes, 7u);
+  EXPECT_EQ(counted->manifest_bytes, 8u);
+  EXPECT_EQ(stats.size_estimate(), 155u) << "the estimate keeps what was stored during the walk";
+  // A walk that removed a toolchain's last entries while nothing else changed lists it no more.
+  walk_start = stats.mark();
+  walked.toolchains = {{"00000000000000aa", {2, 140}}};
+  walked.manifest_bytes = 8;
+  stats.set_counters(walked, walk_start);
+  EXPECT_EQ(stats.counters()->toolchains.count("00000000000000bb"), 0u);
+  EXPECT_EQ(stats.size_estimate(), 148u);
 }
 
 }  // namespace
