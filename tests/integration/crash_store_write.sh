@@ -85,7 +85,7 @@ echo "$temps temp files left by killed writers"
 # Older than any write in progress could be (cratecache gc keeps lock files for a day).
 find "$STORE" -type f -name '*.tmp.*' -exec touch -d '2 days ago' {} +
 # A write in progress: a fresh temp file of a live process (this shell).
-live=$(find "$STORE/entries" -name '*.entry' -type f | head -n 1).tmp.$$.0
+live=$(find "$STORE/entries" -name '*.entry' -type f | first_lines).tmp.$$.0
 echo partial >"$live"
 CRATECACHE_DIR=$STORE "$CRATECACHE_BIN" gc >/dev/null || fail "cratecache gc failed"
 [ -f "$live" ] || fail "gc removed $live, a temp file being written"

@@ -19,7 +19,7 @@ manifest=$STORE/manifests/${input_key:0:2}/$input_key.json
 [ -f "$manifest" ] || fail "no manifest for util's input key $input_key"
 # The attacker's entry: a copy of util's real one, placed outside the store.
 mkdir -p "$WORK/outside"
-cp "$(find "$STORE/entries" -name '*.entry' | head -n 1)" "$WORK/outside/evil.entry"
+cp "$(find "$STORE/entries" -name '*.entry' | first_lines)" "$WORK/outside/evil.entry"
 python3 - "$manifest" "$WORK/outside/evil" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))

@@ -70,7 +70,7 @@ check_hostile() {
   echo "$name: errors.remote_get=$gets, peak RSS ${rss} KB, remote_hits=$(CRATECACHE_DIR=$STORE_OF stat remote_hits)"
   assert_gt "$gets" 0 "$name: errors.remote_get"
   assert_eq 0 "$(CRATECACHE_DIR=$STORE_OF stat remote_hits)" "$name: remote_hits"
-  grep -q "$reason" "$LAST_ERR" || { grep cratecache: "$LAST_ERR" | head -5 >&2; fail "$name: no warning '$reason'"; }
+  grep -q "$reason" "$LAST_ERR" || { grep cratecache: "$LAST_ERR" | first_lines 5 >&2; fail "$name: no warning '$reason'"; }
   [ "$rss" -lt "$MAX_RSS_KB" ] || fail "$name: peak RSS $rss KB, over $MAX_RSS_KB KB"
 }
 

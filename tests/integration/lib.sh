@@ -39,6 +39,13 @@ fail() {
   exit 1
 }
 
+# has_match PATTERN: whether stdin has a line matching PATTERN. Reads all of it: `grep -q` stops at
+# the first match, and the writer, killed by SIGPIPE, then fails the pipeline under pipefail.
+has_match() { grep -ac -- "$1" >/dev/null; }
+# first_lines [N]: the first N (1) lines of stdin, like `head -n N`, but reading all of it (as
+# has_match, for the same reason).
+first_lines() { awk -v n="${1:-1}" 'NR <= n'; }
+
 # assert_eq EXPECTED ACTUAL WHAT
 assert_eq() {
   [ "$1" = "$2" ] || fail "$3: expected '$1', got '$2'"
@@ -121,7 +128,7 @@ log_count() {
 count_log() { log_count "$1" '*' '*' "${2:-*}"; }
 
 # Shows the log lines of one outcome (for failure messages).
-show_log() { awk -F'\t' -v o="$1" '$1 == o' "$LAST_LOG" | head -n 20; }
+show_log() { awk -F'\t' -v o="$1" '$1 == o' "$LAST_LOG" | first_lines 20; }
 
 # "0 dependency compiles": no miss, and nothing left uncached except workspace members and
 # cargo's queries that compile nothing (`--print ...`: print, `-vV`: info, a build script's probe).

@@ -37,7 +37,7 @@ bg_build() {
 
 # wrapper_of NAME: pid of the cratecache wrapper compiling regex for $WORK/NAME (argv: cratecache
 # path, rustc path, rustc args).
-wrapper_of() { pgrep -f "^$bin [^ ]*rustc .*--crate-name regex .*$WORK/$1/" | head -n 1; }
+wrapper_of() { pgrep -f "^$bin [^ ]*rustc .*--crate-name regex .*$WORK/$1/" | first_lines; }
 
 # held_lock PID: the single-flight lock file PID holds an flock on (from /proc/locks), if any.
 held_lock() {

@@ -25,7 +25,7 @@ step "report --html"
 html=$WORK/report.html
 out=$(CRATECACHE_DIR=$STORE "$CRATECACHE_BIN" report --html "$html") || fail "report exited non-zero"
 assert_eq "$html" "$out" "report's stdout"
-release=$(stats_toolchains | head -n 1 | cut -d' ' -f3-)
+release=$(stats_toolchains | first_lines | cut -d' ' -f3-)
 for word in tokio hyper '<svg' "$release" ">$hits<"; do
   grep -qF -- "$word" "$html" || fail "report does not contain '$word'"
 done

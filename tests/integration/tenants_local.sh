@@ -50,8 +50,8 @@ as_user "$B" CRATECACHE_DIR="$SHARED" timeout 120 "$MU_BIN" flush-uploads || fai
 
 step "2. the attacker cannot write the builder's store"
 before=$(listing "$SHARED")
-entry=$(find "$SHARED/entries" -name '*.entry' | head -n 1)
-manifest=$(find "$SHARED/manifests" -name '*.json' | head -n 1)
+entry=$(find "$SHARED/entries" -name '*.entry' | first_lines)
+manifest=$(find "$SHARED/manifests" -name '*.json' | first_lines)
 [ -n "$entry" ] && [ -n "$manifest" ] || fail "no entry or manifest in the builder's store"
 # try WHAT SHELL-COMMAND: run as A, must be refused by the file system.
 try() {

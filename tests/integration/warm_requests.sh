@@ -131,7 +131,7 @@ assert_eq "key_read=false" "$(grep '^key_read=' <<<"$report")" "the probe readin
 assert_eq "store_write=false" "$(grep '^store_write=' <<<"$report")" "the probe writing the published store"
 assert_eq "" "$(grep '^env=' <<<"$report" || true)" "secret variables in the probe's environment"
 [ ! -e "$PUBLISHED/poison" ] || fail "the probe wrote into the published store"
-foreign=$(find "$PUBLISHED" -path "$PUBLISHED/warm" -prune -o ! -user root -print | head -n 3)
+foreign=$(find "$PUBLISHED" -path "$PUBLISHED/warm" -prune -o ! -user root -print | first_lines 3)
 assert_eq "" "$foreign" "files in the published store not owned by the builder"
 published_entries=$(find "$PUBLISHED/entries" -name '*.entry' | wc -l)
 assert_gt "$published_entries" 2 "entries published"
