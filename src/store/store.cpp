@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <thread>
 
 #include "store/remote/remote_plugin.h"
@@ -131,14 +130,7 @@ std::optional<Store::Vetted> Store::vet(Kind kind, const EntryKey& key, std::str
 Compression Store::entry_compression() {
   Compression compression = config_.compression;
   if (!compression.clone_when_possible) return compression;
-  if (!can_clone_) {
-    CloneProbe probe = probe_clone(layout().dir());
-    can_clone_ = probe.can;
-    if (probe.failure != 0) {
-      warn("cannot clone files in {} ({}): this entry is stored compressed, not aligned for clones", layout().dir(),
-           std::strerror(probe.failure));
-    }
-  }
+  if (!can_clone_) can_clone_ = dir_can_clone(layout().dir());
   if (*can_clone_) compression.codec = Codec::kAligned;
   return compression;
 }

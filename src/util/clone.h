@@ -16,12 +16,7 @@ inline constexpr uint64_t kCloneBlock = 4096;
 bool clone_range(int source, uint64_t offset, int target, uint64_t size);
 
 // Whether files in `dir` can be cloned: tries it on two temp files there (a few syscalls, for the
-// store path only: a hit just tries its clone). `failure` is the errno when they could not be
-// cloned on a filesystem that did not answer that it cannot (EOPNOTSUPP, EXDEV, ENOTTY).
-struct CloneProbe {
-  bool can = false;
-  int failure = 0;
-};
-CloneProbe probe_clone(const std::string& dir);
+// store path only: a hit just tries its clone).
+bool dir_can_clone(const std::string& dir);
 
 }  // namespace cratecache

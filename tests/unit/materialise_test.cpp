@@ -61,7 +61,7 @@ TEST(Materialise, AlignedEntryFromItsFileGivesTheSameFiles) {
   ::close(fd);
   EXPECT_EQ(read_file((dir / "out/libfoo-1.rlib").string()), rlib);
   EXPECT_EQ(read_file((dir / "out/libfoo-1.rmeta").string()), rlib.substr(0, 100));
-  EXPECT_EQ(replay.cloned_bytes, probe_clone(dir.string()).can ? 5 * kCloneBlock : 0);
+  EXPECT_EQ(replay.cloned_bytes, dir_can_clone(dir.string()) ? 5 * kCloneBlock : 0);
 }
 
 }  // namespace
