@@ -30,6 +30,8 @@ constexpr const char* kCounted = "usage.counted";  // the counters below hold al
 constexpr const char* kManifestBytes = "usage.manifest_bytes";
 constexpr std::string_view kEntriesOf = "usage.entries.";  // + toolchain id
 constexpr std::string_view kBytesOf = "usage.bytes.";
+// The counters of shard 0 that say what the store holds, which a walk sets.
+bool is_store_counter(std::string_view name) { return name == kStoreSize || name.starts_with(kUsage); }
 // Anyone who can open a shard, even read-only, can flock it: a build waits this long at most,
 // then the update is not counted (counting is best effort).
 constexpr auto kLockDeadline = std::chrono::seconds(2);
@@ -159,7 +161,7 @@ Stats::Mark Stats::mark() const {
   Mark m;
   auto text = try_read_file(shard_path(dir_, 0));
   for (const auto& [k, v] : parse(text.value_or(""))) {
-    if (k == kStoreSize || std::string_view(k).starts_with(kUsage)) m.usage[k] = v;
+    if (is_store_counter(k)) m.usage[k] = v;
   }
   return m;
 }
@@ -178,14 +180,10 @@ void Stats::set_counters(const StoreCounters& walked, const Mark& walk_start) {
   update_shard(dir_, 0, [&](Counters& c, bool) {
     // Counted since the mark: what is there now less what was there then, for every counter.
     for (const auto& [k, v] : c) {
-      if (k != kStoreSize && !std::string_view(k).starts_with(kUsage)) continue;
-      auto then = walk_start.usage.find(k);
-      exact[k] += v - (then == walk_start.usage.end() ? 0 : then->second);
+      if (is_store_counter(k)) exact[k] += v;
     }
-    for (const auto& [k, v] : walk_start.usage) {
-      if (!c.contains(k)) exact[k] -= v;
-    }
-    std::erase_if(c, [](const auto& counter) { return counter.first == kStoreSize || counter.first.starts_with(kUsage); });
+    for (const auto& [k, v] : walk_start.usage) exact[k] -= v;
+    std::erase_if(c, [](const auto& counter) { return is_store_counter(counter.first); });
     for (const auto& [k, v] : exact) {
       if (k == kCounted) continue;
       std::string_view name = k;
